@@ -1,0 +1,139 @@
+//! [`Finisher`]: completes the record exactly once, however the request ends.
+//!
+//! It travels from the response future into the response body. Whichever sees the end
+//! first — the end of the body, an error, the service failing, a drop (client gone) or a
+//! panic (seen while unwinding) — writes the record; the others find it done.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::service::Runtime;
+use crate::{Level, Outcome, Record, RecordHandle};
+
+pub(crate) struct Finisher {
+    handle: RecordHandle,
+    runtime: Arc<Runtime>,
+    start: Instant,
+    ttfb_us: Option<u64>,
+    status: Option<u16>,
+    body_bytes: u64,
+    /// The body may legitimately be dropped unread (HEAD, 204, 304): that is not an abort.
+    unread_body_is_ok: bool,
+    done: bool,
+}
+
+impl Finisher {
+    pub(crate) fn new(
+        handle: RecordHandle,
+        runtime: Arc<Runtime>,
+        start: Instant,
+        is_head: bool,
+    ) -> Finisher {
+        Finisher {
+            handle,
+            runtime,
+            start,
+            ttfb_us: None,
+            status: None,
+            body_bytes: 0,
+            unread_body_is_ok: is_head,
+            done: false,
+        }
+    }
+
+    /// The response head is ready.
+    pub(crate) fn head(&mut self, status: http::StatusCode) {
+        self.ttfb_us = Some(micros(self.start));
+        self.status = Some(status.as_u16());
+        if matches!(status.as_u16(), 204 | 304) || status.is_informational() {
+            self.unread_body_is_ok = true;
+        }
+    }
+
+    pub(crate) fn add_body_bytes(&mut self, n: usize) {
+        self.body_bytes += n as u64;
+    }
+
+    /// Writes the record (once).
+    pub(crate) fn finish(&mut self, outcome: Outcome) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        let cell = &self.handle.cell;
+        if cell.finished.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let mut record = self.handle.lock();
+        record.status = self.status;
+        record.response_body_size = self.status.map(|_| self.body_bytes);
+        record.request_body_size = Some(cell.request_body_bytes.load(Ordering::Relaxed));
+        record.duration_us = Some(micros(self.start));
+        record.ttfb_us = self.ttfb_us;
+        record.outcome = Some(outcome);
+        record.level = match &self.runtime.config.level_for {
+            Some(f) => f(&record),
+            None => default_level(&record),
+        };
+        let sink = &self.runtime.sink;
+        if std::thread::panicking() {
+            // A second panic here would abort the process; built-in sinks do not panic.
+            sink.emit(&record);
+        } else if std::panic::catch_unwind(AssertUnwindSafe(|| sink.emit(&record))).is_err() {
+            eprintln!("reqlog: the sink panicked while writing a record; the request goes on");
+        }
+        record.text.recycle();
+    }
+}
+
+impl Drop for Finisher {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let outcome = if std::thread::panicking() {
+            Outcome::Panic
+        } else if self.unread_body_is_ok && self.status.is_some() {
+            Outcome::Ok
+        } else {
+            Outcome::Aborted
+        };
+        self.finish(outcome);
+    }
+}
+
+/// Finishes with [`Outcome::Panic`] if dropped while unwinding; disarmed otherwise.
+///
+/// Lives on the stack around a call into the inner service, because a task's future
+/// is dropped only after the runtime caught the panic, when `panicking()` is false.
+pub(crate) struct PanicSentry<'a>(pub(crate) &'a mut Option<Finisher>);
+
+impl Drop for PanicSentry<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Some(f) = self.0.as_mut() {
+                f.finish(Outcome::Panic);
+            }
+        }
+    }
+}
+
+fn micros(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The default level of a request record: `INFO` below 400, `WARN` for 4xx and
+/// probes, `ERROR` for 5xx, errors and panics (never below a level a layer asked for).
+///
+/// Use it inside [`RequestLog::level_for`](crate::RequestLog::level_for) to change one case and keep the rest.
+pub fn default_level(record: &Record) -> Level {
+    let by_status = match (record.outcome(), record.status()) {
+        (Some(Outcome::Error | Outcome::Panic), _) => Level::Error,
+        (_, Some(s)) if s >= 500 => Level::Error,
+        (_, Some(s)) if s >= 400 => Level::Warn,
+        _ if record.probe.is_some() => Level::Warn,
+        _ => Level::Info,
+    };
+    by_status.max(record.min_level)
+}

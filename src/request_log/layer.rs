@@ -1,0 +1,260 @@
+//! [`RequestLog`]: the layer and its builder.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use http::request::Parts;
+use ipnet::IpNet;
+use tower_layer::Layer;
+
+use super::redact::Redactor;
+use super::service::RequestLogService;
+use super::start::AppStart;
+use crate::sink::Sink;
+use crate::{Level, Record};
+
+type SkipFn = dyn Fn(&Parts) -> bool + Send + Sync;
+type LevelFn = dyn Fn(&Record) -> Level + Send + Sync;
+
+/// Writes one structured record per request to a [`Sink`].
+///
+/// The outermost layer: it times the request to the last body byte, counts bytes,
+/// resolves the client address, redacts secrets and emits exactly one record per
+/// request — also when the client aborts, the service fails, the handler panics or the
+/// body streams. Without configuration it writes JSON lines to standard output from a
+/// background thread.
+///
+/// # Example
+/// ```
+/// use axum::{routing::get, Router};
+/// use reqlog::RequestLog;
+///
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "hello" }))
+///     .route("/health", get(|| async { "ok" }))
+///     .layer(
+///         RequestLog::new()
+///             .trust_proxies(["10.0.0.0/8".parse().unwrap()])
+///             .mask_client_ip(24, 48)
+///             .skip(|req| req.uri.path() == "/health"),
+///     );
+/// ```
+#[derive(Clone)]
+pub struct RequestLog {
+    pub(crate) config: Arc<Config>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Config {
+    sink: Option<Arc<dyn Sink>>,
+    /// The default stdout sink, made once and shared by every clone of the layer.
+    default_sink: Arc<OnceLock<Arc<dyn Sink>>>,
+    pub(crate) trusted: Arc<[IpNet]>,
+    pub(crate) skip: Option<Arc<SkipFn>>,
+    pub(crate) redactor: Arc<Redactor>,
+    pub(crate) mask: Option<(u8, u8)>,
+    pub(crate) level_for: Option<Arc<LevelFn>>,
+    pub(crate) max_field_len: usize,
+    pub(crate) set_response_id: bool,
+}
+
+impl Config {
+    pub(crate) fn sink(&self) -> Arc<dyn Sink> {
+        match &self.sink {
+            Some(s) => s.clone(),
+            None => self
+                .default_sink
+                .get_or_init(|| {
+                    let (sink, guard) = crate::sink::stdout();
+                    // The sink flushes when its last clone is dropped; the guard is only
+                    // for users who hold it themselves.
+                    drop(guard);
+                    Arc::new(sink)
+                })
+                .clone(),
+        }
+    }
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        RequestLog::new()
+    }
+}
+
+impl fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.config;
+        f.debug_struct("RequestLog")
+            .field("sink", &c.sink.as_ref().map(|s| s.describe()))
+            .field("trusted_proxies", &c.trusted)
+            .field("skip", &c.skip.is_some())
+            .field("redacted_query_params", &c.redactor.names().collect::<Vec<_>>())
+            .field("mask_client_ip", &c.mask)
+            .field("level_for", &c.level_for.is_some())
+            .field("max_field_len", &c.max_field_len)
+            .finish()
+    }
+}
+
+impl RequestLog {
+    /// A layer with the defaults: JSON lines on stdout (non-blocking), no trusted
+    /// proxies, default redacted parameters, no masking, 4 KiB field caps.
+    pub fn new() -> Self {
+        RequestLog {
+            config: Arc::new(Config {
+                sink: None,
+                default_sink: Arc::new(OnceLock::new()),
+                trusted: Arc::from(Vec::new()),
+                skip: None,
+                redactor: Arc::new(Redactor::default()),
+                mask: None,
+                level_for: None,
+                max_field_len: 4096,
+                set_response_id: true,
+            }),
+        }
+    }
+
+    fn config(&mut self) -> &mut Config {
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// Where records go (default: JSON lines on stdout, non-blocking).
+    ///
+    /// # Example
+    /// ```
+    /// let memory = reqlog::sink::MemorySink::new();
+    /// let layer = reqlog::RequestLog::new().sink(memory.clone());
+    /// ```
+    pub fn sink(mut self, sink: impl Sink) -> Self {
+        self.config().sink = Some(Arc::new(sink));
+        self
+    }
+
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers are believed. The client is
+    /// the rightmost address in those headers that is not itself a trusted proxy. From
+    /// any other peer, forwarded headers are ignored.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::{IpNet, RequestLog};
+    ///
+    /// let proxies: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+    /// let layer = RequestLog::new().trust_proxies(proxies);
+    /// ```
+    pub fn trust_proxies<I: IntoIterator<Item = IpNet>>(mut self, proxies: I) -> Self {
+        let mut list: Vec<IpNet> = self.config.trusted.to_vec();
+        list.extend(proxies.into_iter().map(|n| n.trunc()));
+        self.config().trusted = Arc::from(list);
+        self
+    }
+
+    /// Leaves out requests for which `predicate` is true (health checks, metrics).
+    /// Skipped requests cost one call of the predicate and nothing else.
+    ///
+    /// # Example
+    /// ```
+    /// let layer = reqlog::RequestLog::new()
+    ///     .skip(|req| req.uri.path() == "/health" || req.uri.path() == "/metrics");
+    /// ```
+    pub fn skip<F>(mut self, predicate: F) -> Self
+    where
+        F: Fn(&Parts) -> bool + Send + Sync + 'static,
+    {
+        self.config().skip = Some(Arc::new(predicate));
+        self
+    }
+
+    /// The query parameter names whose values are replaced by `[REDACTED]` (instead of
+    /// the defaults in [`DEFAULT_REDACTED_PARAMS`](crate::DEFAULT_REDACTED_PARAMS)).
+    /// Case-insensitive; a name of five letters or more matches anywhere in a key
+    /// (`token` matches `accessToken`), a shorter one only a whole word (`code` matches
+    /// `auth_code` but not `zipcode`).
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::{RequestLog, DEFAULT_REDACTED_PARAMS};
+    ///
+    /// let names = DEFAULT_REDACTED_PARAMS.iter().copied().chain(["ssn", "iban"]);
+    /// let layer = RequestLog::new().redact_query_params(names);
+    /// ```
+    pub fn redact_query_params<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.config().redactor = Arc::new(Redactor::new(names));
+        self
+    }
+
+    /// Logs only the network of the client: the first `v4_prefix` bits of an IPv4
+    /// address and `v6_prefix` bits of an IPv6 one (`24, 48` is a common choice).
+    /// Detectors still see the full address.
+    pub fn mask_client_ip(mut self, v4_prefix: u8, v6_prefix: u8) -> Self {
+        self.config().mask = Some((v4_prefix.min(32), v6_prefix.min(128)));
+        self
+    }
+
+    /// Chooses the level of each request record, replacing the default mapping
+    /// (`INFO` < 400, `WARN` 4xx and probes, `ERROR` 5xx, errors and panics).
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::{Level, RequestLog};
+    ///
+    /// // 404s are routine on this site: keep them at INFO.
+    /// let layer = RequestLog::new().level_for(|record| match record.status() {
+    ///     Some(404) => Level::Info,
+    ///     _ => reqlog::default_level(record),
+    /// });
+    /// ```
+    pub fn level_for<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&Record) -> Level + Send + Sync + 'static,
+    {
+        self.config().level_for = Some(Arc::new(f));
+        self
+    }
+
+    /// The most bytes kept of `url.path`, `url.query`, `user_agent.original` and the
+    /// referer (default 4096). Longer values are cut at a character boundary and end
+    /// in `…[truncated]`.
+    pub fn max_field_len(mut self, bytes: usize) -> Self {
+        self.config().max_field_len = bytes.max(16);
+        self
+    }
+
+    /// Whether the response gets an `x-request-id` header with the record's id when it
+    /// has none (default: yes).
+    pub fn set_response_request_id(mut self, yes: bool) -> Self {
+        self.config().set_response_id = yes;
+        self
+    }
+
+    /// Writes the `app.start` record: service, version, pid, listening address and
+    /// this logger's settings. Call it once the server listens.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::{AppStart, RequestLog, sink::MemorySink};
+    ///
+    /// let memory = MemorySink::new();
+    /// let log = RequestLog::new().sink(memory.clone());
+    /// log.log_start(AppStart::new("courses").version("1.2.0").listening("127.0.0.1:3000".parse().unwrap()));
+    /// assert_eq!(memory.records()[0].str("event.name"), Some("app.start"));
+    /// ```
+    pub fn log_start(&self, start: AppStart) {
+        let sink = self.config.sink();
+        let record = start.into_record(&self.config, &*sink);
+        sink.emit(&record);
+    }
+}
+
+impl<S> Layer<S> for RequestLog {
+    type Service = RequestLogService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestLogService::new(inner, self.config.clone())
+    }
+}

@@ -1,0 +1,31 @@
+//! [`RequestLog`]: one structured record per request.
+//!
+//! - `layer.rs` — the builder and its settings;
+//! - `service.rs` — starts the record and passes the request on;
+//! - `future.rs` — sees the response head or the service error;
+//! - `body.rs` — counts response bytes, finishes the record at the end;
+//! - `request_body.rs` — counts request bytes read;
+//! - `finish.rs` — writes the record exactly once (end, error, abort, panic, upgrade);
+//! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
+//! - `start.rs` — the `app.start` record.
+
+mod body;
+mod capture;
+mod client_ip;
+mod finish;
+mod future;
+mod layer;
+mod redact;
+mod request_body;
+mod request_id;
+mod service;
+mod start;
+
+pub use body::ResponseBody;
+pub use finish::default_level;
+pub use future::ResponseFuture;
+pub use layer::RequestLog;
+pub use redact::{DEFAULT_REDACTED_PARAMS, REDACTED};
+pub use request_body::RequestBody;
+pub use service::RequestLogService;
+pub use start::AppStart;

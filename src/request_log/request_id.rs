@@ -1,0 +1,100 @@
+//! `request.id`: the incoming `x-request-id` when it is sane, else a fresh random one.
+
+use std::cell::{Cell, RefCell};
+use std::hash::{BuildHasher, Hasher};
+
+use bytes::BytesMut;
+use http::HeaderValue;
+
+/// The header read and set.
+pub(crate) static X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+
+/// Longest incoming id that is kept.
+const MAX_LEN: usize = 128;
+/// Generated ids are 32 lowercase hex digits (128 random bits).
+const GENERATED_LEN: usize = 32;
+/// Generated ids are cut from a per-thread slab so that making one header value costs
+/// no allocation (one per `SLAB` bytes).
+const SLAB: usize = 8 * 1024;
+
+thread_local! {
+    static RNG: Cell<u64> = Cell::new(seed());
+    static IDS: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+fn seed() -> u64 {
+    // RandomState is seeded from the OS once per process and varied per instance.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0));
+    h.finish() | 1
+}
+
+/// wyrand: a small, fast, well-distributed generator (not for cryptography; ids only
+/// need to be unique, not secret).
+fn next_u64() -> u64 {
+    RNG.with(|s| {
+        let x = s.get().wrapping_add(0xa076_1d64_78bd_642f);
+        s.set(x);
+        let t = u128::from(x) * u128::from(x ^ 0xe703_7ed1_a0b4_28db);
+        (t as u64) ^ ((t >> 64) as u64)
+    })
+}
+
+/// Whether an incoming id is kept: 1 to 128 visible ASCII characters.
+pub(crate) fn is_sane(value: &[u8]) -> bool {
+    !value.is_empty() && value.len() <= MAX_LEN && value.iter().all(|b| (0x21..=0x7e).contains(b))
+}
+
+/// A fresh random id as a header value.
+pub(crate) fn generate() -> HeaderValue {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [0u8; GENERATED_LEN];
+    let (a, b) = (next_u64(), next_u64());
+    for (i, byte) in a.to_be_bytes().iter().chain(b.to_be_bytes().iter()).enumerate() {
+        text[2 * i] = HEX[(byte >> 4) as usize];
+        text[2 * i + 1] = HEX[(byte & 15) as usize];
+    }
+    let bytes = IDS
+        .try_with(|slab| {
+            let mut slab = slab.borrow_mut();
+            if slab.capacity() < GENERATED_LEN {
+                *slab = BytesMut::with_capacity(SLAB);
+            }
+            slab.extend_from_slice(&text);
+            slab.split_to(GENERATED_LEN).freeze()
+        })
+        .unwrap_or_else(|_| bytes::Bytes::copy_from_slice(&text));
+    // Hex digits are always a valid header value.
+    HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sane_ids_are_visible_ascii_up_to_128() {
+        assert!(is_sane(b"abc-123_X.Y:z"));
+        assert!(is_sane(&[b'a'; 128]));
+        assert!(!is_sane(&[b'a'; 129]));
+        assert!(!is_sane(b""));
+        assert!(!is_sane(b"has space"));
+        assert!(!is_sane(b"tab\there"));
+        assert!(!is_sane("ünïcode".as_bytes()));
+    }
+
+    #[test]
+    fn generated_ids_are_unique_hex() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let id = generate();
+            let s = id.to_str().unwrap().to_owned();
+            assert_eq!(s.len(), 32);
+            assert!(s.bytes().all(|b| b.is_ascii_hexdigit()));
+            assert!(seen.insert(s));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! [`RequestLogService`]: starts the record and hands the request on.
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use http::{Request, Response};
+use tower_service::Service;
+
+use super::body::ResponseBody;
+use super::capture::capture;
+use super::finish::Finisher;
+use super::future::ResponseFuture;
+use super::layer::Config;
+use super::request_body::RequestBody;
+use crate::sink::Sink;
+use crate::RecordHandle;
+
+/// What every request of one service shares: the settings and the resolved sink.
+pub(crate) struct Runtime {
+    pub(crate) config: Arc<Config>,
+    pub(crate) sink: Arc<dyn Sink>,
+}
+
+/// The service made by [`RequestLog`](crate::RequestLog).
+///
+/// It passes the request on with its body wrapped in a [`RequestBody`] (which counts
+/// the bytes read) and a [`RecordHandle`] in the extensions, and wraps the response body
+/// in a [`ResponseBody`] that finishes the record at the last byte.
+#[derive(Clone)]
+pub struct RequestLogService<S> {
+    inner: S,
+    runtime: Arc<Runtime>,
+}
+
+impl<S> std::fmt::Debug for RequestLogService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestLogService")
+            .field("sink", &self.runtime.sink.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> RequestLogService<S> {
+    pub(crate) fn new(inner: S, config: Arc<Config>) -> Self {
+        let sink = config.sink();
+        RequestLogService {
+            inner,
+            runtime: Arc::new(Runtime { config, sink }),
+        }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequestLogService<S>
+where
+    S: Service<Request<RequestBody<ReqBody>>, Response = Response<ResBody>>,
+    ResBody: http_body::Body,
+{
+    type Response = Response<ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let start = Instant::now();
+        let (mut parts, body) = req.into_parts();
+        let config = &self.runtime.config;
+        if config.skip.as_ref().is_some_and(|skip| skip(&parts)) {
+            let req = Request::from_parts(parts, RequestBody::new(body, None));
+            return ResponseFuture::new(self.inner.call(req), None, None);
+        }
+        let captured = capture(&parts, config);
+        let handle = RecordHandle::new(captured.record, captured.client_ip);
+        let is_head = parts.method == http::Method::HEAD;
+        parts.extensions.insert(handle.clone());
+        let finisher = Finisher::new(handle.clone(), self.runtime.clone(), start, is_head);
+        let req = Request::from_parts(parts, RequestBody::new(body, Some(handle)));
+        let response_id = config.set_response_id.then_some(captured.request_id);
+        ResponseFuture::new(self.inner.call(req), Some(finisher), response_id)
+    }
+}

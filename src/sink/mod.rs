@@ -1,0 +1,100 @@
+//! Sinks: where records go.
+//!
+//! [`Sink::emit`] is called once per record on the request's thread, so a sink must
+//! never block on I/O. The built-in writers ([`stdout`], [`writer`]) format the line on
+//! the caller's thread into a reused buffer and hand the bytes to a
+//! [`NonBlocking`] worker thread; [`MemorySink`] keeps records for tests and
+//! [`FnSink`] calls a closure.
+
+mod closure;
+mod memory;
+mod non_blocking;
+mod worker;
+
+pub use closure::{from_fn, FnSink};
+pub use memory::{MemorySink, RecordSnapshot};
+pub use non_blocking::{NonBlocking, NonBlockingBuilder, Overflow, WriterGuard};
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::Record;
+
+/// A destination for records.
+///
+/// Object safe, so `RequestLog` keeps an `Arc<dyn Sink>`. `emit` runs on the request
+/// path: do no blocking I/O in it (wrap a writer in [`NonBlocking`] instead).
+///
+/// # Example
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use reqlog::{sink::Sink, Record};
+///
+/// /// Counts 5xx responses.
+/// #[derive(Default)]
+/// struct ServerErrors(AtomicU64);
+///
+/// impl Sink for ServerErrors {
+///     fn emit(&self, record: &Record) {
+///         if record.status().is_some_and(|s| s >= 500) {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+///
+/// let sink = ServerErrors::default();
+/// sink.emit(&Record::event("app.start"));
+/// assert_eq!(sink.0.load(Ordering::Relaxed), 0);
+/// ```
+pub trait Sink: Send + Sync + 'static {
+    /// Writes (or queues) one record. Must not block on I/O.
+    fn emit(&self, record: &Record);
+
+    /// A short description for the start-up record (`"stdout json non-blocking"`).
+    fn describe(&self) -> Cow<'static, str> {
+        Cow::Borrowed("custom")
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Arc<S> {
+    fn emit(&self, record: &Record) {
+        (**self).emit(record)
+    }
+    fn describe(&self) -> Cow<'static, str> {
+        (**self).describe()
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn emit(&self, record: &Record) {
+        (**self).emit(record)
+    }
+    fn describe(&self) -> Cow<'static, str> {
+        (**self).describe()
+    }
+}
+
+/// JSON lines on standard output, written by a background thread.
+///
+/// Keep the guard alive until the end of `main`: dropping it flushes every queued line.
+///
+/// # Example
+/// ```no_run
+/// let (sink, _guard) = reqlog::sink::stdout();
+/// let layer = reqlog::RequestLog::new().sink(sink);
+/// ```
+pub fn stdout() -> (NonBlocking, WriterGuard) {
+    NonBlocking::builder().name("stdout").finish(std::io::stdout())
+}
+
+/// JSON lines to any writer (a file, a socket…), written by a background thread.
+///
+/// # Example
+/// ```no_run
+/// let file = std::fs::File::create("access.log").unwrap();
+/// let (sink, _guard) = reqlog::sink::writer(file);
+/// let layer = reqlog::RequestLog::new().sink(sink);
+/// ```
+pub fn writer<W: std::io::Write + Send + 'static>(writer: W) -> (NonBlocking, WriterGuard) {
+    NonBlocking::builder().finish(writer)
+}

@@ -1,0 +1,277 @@
+//! The queue between request threads and the writer thread, and the writer loop.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::non_blocking::Overflow;
+use crate::format::Format;
+use crate::{Level, Record};
+
+/// Shortest gap between two write-error messages on stderr.
+const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(10);
+/// A batch buffer that grew past this is given back after use.
+const KEEP_BATCH: usize = 1 << 20;
+
+#[derive(Debug, Default)]
+pub(super) struct Stats {
+    pub(super) dropped: AtomicU64,
+    pub(super) write_errors: AtomicU64,
+    pub(super) lost: AtomicU64,
+    pub(super) written: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    buf: Vec<u8>,
+    lines: usize,
+    /// Drops not yet reported in a `reqlog.dropped` record.
+    dropped_unreported: u64,
+    shutdown: bool,
+    worker_done: bool,
+    flush_requested: u64,
+    flush_done: u64,
+}
+
+#[derive(Debug)]
+pub(super) struct Queue {
+    state: Mutex<State>,
+    /// Signalled when there is work for the worker.
+    work: Condvar,
+    /// Signalled when the worker took a batch (room for blocked producers) or finished
+    /// a flush or stopped.
+    progress: Condvar,
+    max_lines: usize,
+    max_bytes: usize,
+    pub(super) stats: Stats,
+}
+
+impl Queue {
+    pub(super) fn new(max_lines: usize, max_bytes: usize) -> Queue {
+        Queue {
+            state: Mutex::new(State {
+                buf: Vec::with_capacity(max_bytes.min(64 * 1024)),
+                ..State::default()
+            }),
+            work: Condvar::new(),
+            progress: Condvar::new(),
+            max_lines,
+            max_bytes,
+            stats: Stats::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_full(&self, st: &State, len: usize) -> bool {
+        st.lines >= self.max_lines || (st.lines > 0 && st.buf.len() + len > self.max_bytes)
+    }
+
+    /// Queues one or more whole lines, applying the overflow policy.
+    pub(super) fn push(&self, line: &[u8], overflow: Overflow) {
+        let mut st = self.lock();
+        while self.is_full(&st, line.len()) {
+            if overflow == Overflow::Drop || st.worker_done {
+                st.dropped_unreported += 1;
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            st = self.progress.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        let was_empty = st.lines == 0;
+        st.buf.extend_from_slice(line);
+        st.lines += 1;
+        drop(st);
+        if was_empty {
+            self.work.notify_one();
+        }
+    }
+
+    /// Asks the worker to write everything queued so far and waits (bounded).
+    pub(super) fn flush(&self, timeout: Duration) -> bool {
+        let mut st = self.lock();
+        if st.worker_done {
+            return st.lines == 0;
+        }
+        st.flush_requested += 1;
+        let want = st.flush_requested;
+        self.work.notify_one();
+        let deadline = Instant::now() + timeout;
+        while st.flush_done < want && !st.worker_done {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            st = self
+                .progress
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+
+    /// Tells the worker to write what is left and stop; waits (bounded). Returns whether
+    /// the worker stopped in time (so it can be joined without hanging).
+    pub(super) fn shutdown(&self, timeout: Duration) -> bool {
+        let mut st = self.lock();
+        st.shutdown = true;
+        self.work.notify_one();
+        self.progress.notify_all();
+        let deadline = Instant::now() + timeout;
+        while !st.worker_done {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            st = self
+                .progress
+                .wait_timeout(st, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+}
+
+/// The writer loop and its state; runs on its own thread.
+pub(super) struct Worker<W> {
+    queue: Arc<Queue>,
+    format: Arc<dyn Format>,
+    name: Cow<'static, str>,
+    writer: W,
+    batch: Vec<u8>,
+    last_error_report: Option<Instant>,
+    errors_since_report: u64,
+    unreported_drops: u64,
+}
+
+impl<W: Write + Send + 'static> Worker<W> {
+    pub(super) fn new(
+        queue: Arc<Queue>,
+        format: Arc<dyn Format>,
+        name: Cow<'static, str>,
+        writer: W,
+    ) -> Worker<W> {
+        Worker {
+            queue,
+            format,
+            name,
+            writer,
+            batch: Vec::with_capacity(64 * 1024),
+            last_error_report: None,
+            errors_since_report: 0,
+            unreported_drops: 0,
+        }
+    }
+
+    pub(super) fn spawn(self) -> Option<std::thread::JoinHandle<()>> {
+        let queue = self.queue.clone();
+        let name = format!("reqlog-{}", self.name);
+        match std::thread::Builder::new().name(name).spawn(move || self.run()) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                eprintln!("reqlog: cannot start the log writer thread ({e}); lines will be dropped and counted");
+                queue.lock().worker_done = true;
+                None
+            }
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            let (lines, flush_epoch, shutdown);
+            {
+                let q = &self.queue;
+                let mut st = q.lock();
+                while st.lines == 0
+                    && !st.shutdown
+                    && st.flush_done == st.flush_requested
+                    && st.dropped_unreported == 0
+                {
+                    st = q.work.wait(st).unwrap_or_else(|e| e.into_inner());
+                }
+                std::mem::swap(&mut st.buf, &mut self.batch);
+                lines = st.lines;
+                st.lines = 0;
+                self.unreported_drops += std::mem::take(&mut st.dropped_unreported);
+                flush_epoch = st.flush_requested;
+                shutdown = st.shutdown;
+                q.progress.notify_all();
+            }
+            self.write_batch(lines);
+            // The writer has caught up with what was queued when lines were dropped:
+            // say how many, in the log itself.
+            if self.unreported_drops > 0 {
+                self.write_drop_report();
+            }
+            let _ = self.writer.flush();
+            let mut st = self.queue.lock();
+            st.flush_done = st.flush_done.max(flush_epoch);
+            if shutdown && st.lines == 0 {
+                st.worker_done = true;
+                self.queue.progress.notify_all();
+                return;
+            }
+            self.queue.progress.notify_all();
+        }
+    }
+
+    fn write_batch(&mut self, lines: usize) {
+        if self.batch.is_empty() {
+            return;
+        }
+        match self.writer.write_all(&self.batch) {
+            Ok(()) => {
+                self.queue
+                    .stats
+                    .written
+                    .fetch_add(lines as u64, Ordering::Relaxed);
+            }
+            Err(e) => self.write_failed(&e, lines),
+        }
+        self.batch.clear();
+        if self.batch.capacity() > KEEP_BATCH {
+            self.batch = Vec::with_capacity(64 * 1024);
+        }
+    }
+
+    fn write_failed(&mut self, error: &std::io::Error, lines: usize) {
+        let stats = &self.queue.stats;
+        stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        stats.lost.fetch_add(lines as u64, Ordering::Relaxed);
+        self.errors_since_report += 1;
+        let due = self
+            .last_error_report
+            .is_none_or(|t| t.elapsed() >= ERROR_REPORT_INTERVAL);
+        if due {
+            eprintln!(
+                "reqlog: cannot write log lines to {}: {error} ({} write errors, {} lines lost so far; next report in {}s at the earliest)",
+                self.name,
+                stats.write_errors.load(Ordering::Relaxed),
+                stats.lost.load(Ordering::Relaxed),
+                ERROR_REPORT_INTERVAL.as_secs(),
+            );
+            self.last_error_report = Some(Instant::now());
+            self.errors_since_report = 0;
+        }
+    }
+
+    fn write_drop_report(&mut self) {
+        let mut record = Record::event("reqlog.dropped")
+            .with("reqlog.dropped.count", self.unreported_drops)
+            .with(
+                "reqlog.dropped.total",
+                self.queue.stats.dropped.load(Ordering::Relaxed),
+            )
+            .with("reqlog.sink", self.name.clone());
+        record.set_level(Level::Warn);
+        self.format.format(&record, &mut self.batch);
+        self.unreported_drops = 0;
+        self.write_batch(1);
+    }
+}
