@@ -11,7 +11,7 @@ pub mod request_log;
 pub mod sink;
 
 pub use ipnet::IpNet;
-pub use record::{FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS};
-pub use request_log::{
-    default_level, AppStart, RequestLog, DEFAULT_REDACTED_PARAMS, REDACTED,
+pub use record::{
+    FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
+pub use request_log::{default_level, AppStart, RequestLog, DEFAULT_REDACTED_PARAMS, REDACTED};

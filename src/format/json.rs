@@ -161,7 +161,10 @@ mod tests {
     fn escapes_everything_that_could_break_a_line() {
         assert_eq!(esc("plain"), "\"plain\"");
         assert_eq!(esc("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(esc("x\r\ny\t\u{0}\u{1b}\u{7f}"), r#""x\r\ny\t\u0000\u001b\u007f""#);
+        assert_eq!(
+            esc("x\r\ny\t\u{0}\u{1b}\u{7f}"),
+            r#""x\r\ny\t\u0000\u001b\u007f""#
+        );
         assert_eq!(esc("a\u{2028}b\u{2029}c"), r#""a\u2028b\u2029c""#);
         assert_eq!(esc("é€😀"), "\"é€😀\"");
     }

@@ -202,7 +202,11 @@ impl Record {
     }
 
     /// Adds a field and returns the record (builder form of [`Record::insert`]).
-    pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<FieldValue>) -> Record {
+    pub fn with(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<FieldValue>,
+    ) -> Record {
         let _ = self.insert(key, value);
         self
     }

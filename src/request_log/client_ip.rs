@@ -23,20 +23,32 @@ pub(crate) fn peer(extensions: &http::Extensions) -> Option<IpAddr> {
 /// Resolves the client: the peer, unless the peer is a trusted proxy; then the
 /// rightmost address in `Forwarded` (or, without it, `X-Forwarded-For`) that is not
 /// itself a trusted proxy. An unreadable hop stops the walk at the last trusted one.
-pub(crate) fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
+pub(crate) fn resolve(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
     let peer = peer?;
     if !is_trusted(peer, trusted) {
         return Some(peer);
     }
     let mut candidate = peer;
     let forwarded = headers.contains_key(FORWARDED);
-    let name = if forwarded { &FORWARDED } else { &X_FORWARDED_FOR };
+    let name = if forwarded {
+        &FORWARDED
+    } else {
+        &X_FORWARDED_FOR
+    };
     for value in headers.get_all(name).iter().rev() {
         let Ok(value) = value.to_str() else {
             return Some(candidate);
         };
         for hop in value.rsplit(',') {
-            let hop = if forwarded { forwarded_for(hop) } else { Some(hop) };
+            let hop = if forwarded {
+                forwarded_for(hop)
+            } else {
+                Some(hop)
+            };
             let Some(ip) = hop.and_then(parse_hop) else {
                 return Some(candidate);
             };
@@ -81,7 +93,10 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     }
     if let Some(rest) = hop.strip_prefix('[') {
         let inner = rest.split(']').next()?;
-        return inner.parse::<Ipv6Addr>().ok().map(|v6| canonical(IpAddr::V6(v6)));
+        return inner
+            .parse::<Ipv6Addr>()
+            .ok()
+            .map(|v6| canonical(IpAddr::V6(v6)));
     }
     let (host, port) = hop.rsplit_once(':')?;
     port.parse::<u16>().ok()?;
@@ -93,12 +108,20 @@ pub(crate) fn mask(ip: IpAddr, v4: u8, v6: u8) -> IpAddr {
     match canonical(ip) {
         IpAddr::V4(a) => {
             let bits = u32::from(a);
-            let keep = if v4 >= 32 { u32::MAX } else { !(u32::MAX >> v4) };
+            let keep = if v4 >= 32 {
+                u32::MAX
+            } else {
+                !(u32::MAX >> v4)
+            };
             IpAddr::V4(Ipv4Addr::from(bits & keep))
         }
         IpAddr::V6(a) => {
             let bits = u128::from(a);
-            let keep = if v6 >= 128 { u128::MAX } else { !(u128::MAX >> v6) };
+            let keep = if v6 >= 128 {
+                u128::MAX
+            } else {
+                !(u128::MAX >> v6)
+            };
             IpAddr::V6(Ipv6Addr::from(bits & keep))
         }
     }
@@ -131,8 +154,14 @@ mod tests {
     #[test]
     fn untrusted_peer_is_the_client_whatever_it_claims() {
         let h = headers(&[("x-forwarded-for", "1.2.3.4")]);
-        assert_eq!(resolve(Some(ip("203.0.113.7")), &h, &nets(&["10.0.0.0/8"])), Some(ip("203.0.113.7")));
-        assert_eq!(resolve(Some(ip("203.0.113.7")), &h, &[]), Some(ip("203.0.113.7")));
+        assert_eq!(
+            resolve(Some(ip("203.0.113.7")), &h, &nets(&["10.0.0.0/8"])),
+            Some(ip("203.0.113.7"))
+        );
+        assert_eq!(
+            resolve(Some(ip("203.0.113.7")), &h, &[]),
+            Some(ip("203.0.113.7"))
+        );
     }
 
     #[test]
@@ -140,39 +169,72 @@ mod tests {
         let trusted = nets(&["10.0.0.0/8", "192.168.0.0/16"]);
         // The client forged "6.6.6.6"; the real client is 198.51.100.9 added by our proxy.
         let h = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.9, 10.0.0.2")]);
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &h, &trusted), Some(ip("198.51.100.9")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &h, &trusted),
+            Some(ip("198.51.100.9"))
+        );
         // Several header lines are one list, in order.
-        let h = headers(&[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "198.51.100.9")]);
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &h, &trusted), Some(ip("198.51.100.9")));
+        let h = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-for", "198.51.100.9"),
+        ]);
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &h, &trusted),
+            Some(ip("198.51.100.9"))
+        );
         // All trusted: the leftmost.
         let h = headers(&[("x-forwarded-for", "192.168.1.1, 10.0.0.2")]);
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &h, &trusted), Some(ip("192.168.1.1")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &h, &trusted),
+            Some(ip("192.168.1.1"))
+        );
         // Garbage stops the walk at the last trusted address.
         let h = headers(&[("x-forwarded-for", "198.51.100.9, nonsense")]);
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &h, &trusted), Some(ip("10.0.0.1")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &h, &trusted),
+            Some(ip("10.0.0.1"))
+        );
         // No header: the proxy itself.
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &HeaderMap::new(), &trusted), Some(ip("10.0.0.1")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &HeaderMap::new(), &trusted),
+            Some(ip("10.0.0.1"))
+        );
     }
 
     #[test]
     fn forwarded_header_is_preferred_and_parsed() {
         let trusted = nets(&["10.0.0.0/8"]);
         let h = headers(&[
-            ("forwarded", "for=6.6.6.6, for=\"[2001:db8:cafe::17]:4711\";proto=https, For=10.0.0.3"),
+            (
+                "forwarded",
+                "for=6.6.6.6, for=\"[2001:db8:cafe::17]:4711\";proto=https, For=10.0.0.3",
+            ),
             ("x-forwarded-for", "7.7.7.7"),
         ]);
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &h, &trusted), Some(ip("2001:db8:cafe::17")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &h, &trusted),
+            Some(ip("2001:db8:cafe::17"))
+        );
         let h = headers(&[("forwarded", "for=198.51.100.4:8080")]);
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &h, &trusted), Some(ip("198.51.100.4")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &h, &trusted),
+            Some(ip("198.51.100.4"))
+        );
         let h = headers(&[("forwarded", "for=unknown")]);
-        assert_eq!(resolve(Some(ip("10.0.0.1")), &h, &trusted), Some(ip("10.0.0.1")));
+        assert_eq!(
+            resolve(Some(ip("10.0.0.1")), &h, &trusted),
+            Some(ip("10.0.0.1"))
+        );
     }
 
     #[test]
     fn mapped_addresses_match_v4_networks() {
         let trusted = nets(&["10.0.0.0/8"]);
         let h = headers(&[("x-forwarded-for", "198.51.100.9")]);
-        assert_eq!(resolve(Some(ip("::ffff:10.0.0.1")), &h, &trusted), Some(ip("198.51.100.9")));
+        assert_eq!(
+            resolve(Some(ip("::ffff:10.0.0.1")), &h, &trusted),
+            Some(ip("198.51.100.9"))
+        );
     }
 
     #[test]

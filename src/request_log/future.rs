@@ -26,7 +26,11 @@ pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, finisher: Option<Finisher>, request_id: Option<HeaderValue>) -> Self {
+    pub(crate) fn new(
+        inner: F,
+        finisher: Option<Finisher>,
+        request_id: Option<HeaderValue>,
+    ) -> Self {
         ResponseFuture {
             inner,
             finisher,
@@ -67,7 +71,10 @@ where
                     }
                 }
                 let finisher = finisher.filter(|_| !body.is_end_stream());
-                Poll::Ready(Ok(Response::from_parts(parts, ResponseBody::new(body, finisher))))
+                Poll::Ready(Ok(Response::from_parts(
+                    parts,
+                    ResponseBody::new(body, finisher),
+                )))
             }
             Err(e) => {
                 if let Some(f) = finisher.as_mut() {

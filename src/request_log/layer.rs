@@ -89,7 +89,10 @@ impl fmt::Debug for RequestLog {
             .field("sink", &c.sink.as_ref().map(|s| s.describe()))
             .field("trusted_proxies", &c.trusted)
             .field("skip", &c.skip.is_some())
-            .field("redacted_query_params", &c.redactor.names().collect::<Vec<_>>())
+            .field(
+                "redacted_query_params",
+                &c.redactor.names().collect::<Vec<_>>(),
+            )
             .field("mask_client_ip", &c.mask)
             .field("level_for", &c.level_for.is_some())
             .field("max_field_len", &c.max_field_len)

@@ -96,15 +96,13 @@ fn decode_key<'b>(raw: &str, buf: &'b mut [u8; KEY_CAP]) -> &'b [u8] {
     let (mut i, mut n) = (0, 0);
     while i < bytes.len() && n < KEY_CAP {
         let b = match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        i += 2;
-                        h << 4 | l
-                    }
-                    _ => b'%',
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    i += 2;
+                    h << 4 | l
                 }
-            }
+                _ => b'%',
+            },
             b'+' => b' ',
             b => b,
         };
@@ -218,9 +216,18 @@ mod tests {
             query("accessToken=abc&new_password=x&Pass%77ord=y"),
             "accessToken=[REDACTED]&new_password=[REDACTED]&Pass%77ord=[REDACTED]"
         );
-        assert_eq!(query("code=123&auth_code=9"), "code=[REDACTED]&auth_code=[REDACTED]");
-        assert_eq!(query("zipcode=12345&encode=utf8"), "zipcode=12345&encode=utf8");
-        assert_eq!(query("session=s&sessionid=t"), "session=[REDACTED]&sessionid=[REDACTED]");
+        assert_eq!(
+            query("code=123&auth_code=9"),
+            "code=[REDACTED]&auth_code=[REDACTED]"
+        );
+        assert_eq!(
+            query("zipcode=12345&encode=utf8"),
+            "zipcode=12345&encode=utf8"
+        );
+        assert_eq!(
+            query("session=s&sessionid=t"),
+            "session=[REDACTED]&sessionid=[REDACTED]"
+        );
         assert_eq!(query("API_KEY=k&token="), "API_KEY=[REDACTED]&token=");
         assert_eq!(query("a&&b=&=c"), "a&&b=&=c");
     }
@@ -235,15 +242,33 @@ mod tests {
 
     #[test]
     fn emails_are_redacted_anywhere() {
-        assert_eq!(emails("/users/bob@example.com/edit"), "/users/[REDACTED]/edit");
-        assert_eq!(emails("email=bob%40example.com&x=1"), "email=[REDACTED]&x=1");
+        assert_eq!(
+            emails("/users/bob@example.com/edit"),
+            "/users/[REDACTED]/edit"
+        );
+        assert_eq!(
+            emails("email=bob%40example.com&x=1"),
+            "email=[REDACTED]&x=1"
+        );
         assert_eq!(emails("to=a.b+c@mail.co.uk."), "to=[REDACTED].");
-        assert_eq!(query("next=%2Fhome&email=Jo.Doe%40Example.ORG"), "next=%2Fhome&email=[REDACTED]");
+        assert_eq!(
+            query("next=%2Fhome&email=Jo.Doe%40Example.ORG"),
+            "next=%2Fhome&email=[REDACTED]"
+        );
     }
 
     #[test]
     fn lookalikes_are_kept() {
-        for t in ["/@alice", "/pkg@1.2.3", "/a@b", "/x@.com", "100%", "%4", "@", "a@b.c1"] {
+        for t in [
+            "/@alice",
+            "/pkg@1.2.3",
+            "/a@b",
+            "/x@.com",
+            "100%",
+            "%4",
+            "@",
+            "a@b.c1",
+        ] {
             assert_eq!(emails(t), t);
         }
     }

@@ -25,10 +25,12 @@ thread_local! {
 fn seed() -> u64 {
     // RandomState is seeded from the OS once per process and varied per instance.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0));
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    );
     h.finish() | 1
 }
 
@@ -53,7 +55,12 @@ pub(crate) fn generate() -> HeaderValue {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut text = [0u8; GENERATED_LEN];
     let (a, b) = (next_u64(), next_u64());
-    for (i, byte) in a.to_be_bytes().iter().chain(b.to_be_bytes().iter()).enumerate() {
+    for (i, byte) in a
+        .to_be_bytes()
+        .iter()
+        .chain(b.to_be_bytes().iter())
+        .enumerate()
+    {
         text[2 * i] = HEX[(byte >> 4) as usize];
         text[2 * i + 1] = HEX[(byte & 15) as usize];
     }

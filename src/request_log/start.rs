@@ -54,13 +54,19 @@ impl AppStart {
     }
 
     /// Any other field; reserved keys are ignored.
-    pub fn field(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<FieldValue>) -> Self {
+    pub fn field(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<FieldValue>,
+    ) -> Self {
         self.fields.push((key.into(), value.into()));
         self
     }
 
     pub(crate) fn into_record(self, config: &Config, sink: &dyn Sink) -> Record {
-        let list = |items: Vec<String>| FieldValue::List(items.into_iter().map(FieldValue::from).collect());
+        let list = |items: Vec<String>| {
+            FieldValue::List(items.into_iter().map(FieldValue::from).collect())
+        };
         let mut record = Record::event("app.start")
             .with("service.name", self.name)
             .with("process.pid", std::process::id());

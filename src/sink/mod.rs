@@ -84,7 +84,9 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
 /// let layer = reqlog::RequestLog::new().sink(sink);
 /// ```
 pub fn stdout() -> (NonBlocking, WriterGuard) {
-    NonBlocking::builder().name("stdout").finish(std::io::stdout())
+    NonBlocking::builder()
+        .name("stdout")
+        .finish(std::io::stdout())
 }
 
 /// JSON lines to any writer (a file, a socket…), written by a background thread.

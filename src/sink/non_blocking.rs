@@ -232,7 +232,12 @@ impl NonBlockingBuilder {
     /// dropped and counted; requests are never held up.
     pub fn finish<W: Write + Send + 'static>(self, writer: W) -> (NonBlocking, WriterGuard) {
         let queue = Arc::new(Queue::new(self.lines, self.bytes));
-        let worker = Worker::new(queue.clone(), self.format.clone(), self.name.clone(), writer);
+        let worker = Worker::new(
+            queue.clone(),
+            self.format.clone(),
+            self.name.clone(),
+            writer,
+        );
         let handle = worker.spawn();
         let shared = Arc::new(Shared {
             queue,

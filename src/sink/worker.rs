@@ -172,7 +172,10 @@ impl<W: Write + Send + 'static> Worker<W> {
     pub(super) fn spawn(self) -> Option<std::thread::JoinHandle<()>> {
         let queue = self.queue.clone();
         let name = format!("reqlog-{}", self.name);
-        match std::thread::Builder::new().name(name).spawn(move || self.run()) {
+        match std::thread::Builder::new()
+            .name(name)
+            .spawn(move || self.run())
+        {
             Ok(h) => Some(h),
             Err(e) => {
                 eprintln!("reqlog: cannot start the log writer thread ({e}); lines will be dropped and counted");
