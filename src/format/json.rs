@@ -32,8 +32,7 @@ impl Format for JsonLines {
                 out.push(b',');
             }
             first = false;
-            write_str(out, key);
-            out.push(b':');
+            write_key(out, key);
             write_value(out, value);
         });
         out.extend_from_slice(b"}\n");
@@ -91,6 +90,30 @@ fn write_value(out: &mut Vec<u8>, value: Value<'_>) {
     }
 }
 
+/// Bytes that need a second look: controls, `"`, `\\`, DEL, and 0xE2 (the first byte of
+/// U+2028/U+2029). Everything else is copied in runs.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0x7f] = true;
+    t[0xe2] = true;
+    t
+};
+
+/// Writes a key that is known to need no escaping: schema keys are constants and free
+/// keys are checked to be `[A-Za-z0-9._-]` when they are added.
+fn write_key(out: &mut Vec<u8>, key: &str) {
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
 /// Writes `s` as a JSON string, escaping in runs so plain text is copied in one go.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -101,13 +124,16 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let escape: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            0x00..=0x1f | 0x7f => None,
+        if !SPECIAL[b as usize] {
+            i += 1;
+            continue;
+        }
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
             // U+2028 and U+2029 (E2 80 A8/A9) end lines in JavaScript.
             0xe2 if bytes.get(i + 1) == Some(&0x80)
                 && matches!(bytes.get(i + 2), Some(0xa8) | Some(0xa9)) =>
@@ -122,23 +148,21 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
                 run = i;
                 continue;
             }
-            _ => {
+            0xe2 => {
                 i += 1;
                 continue;
             }
-        };
-        out.extend_from_slice(&bytes[run..i]);
-        match escape {
-            Some(e) => out.extend_from_slice(e),
-            None => out.extend_from_slice(&[
+            _ => &[
                 b'\\',
                 b'u',
                 b'0',
                 b'0',
                 HEX[(b >> 4) as usize],
                 HEX[(b & 15) as usize],
-            ]),
-        }
+            ],
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        out.extend_from_slice(escape);
         i += 1;
         run = i;
     }

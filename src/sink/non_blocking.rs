@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::worker::{Queue, Worker};
+use super::worker::{Queue, Worker, DEFAULT_TICK};
 use super::Sink;
 use crate::format::{Format, JsonLines};
 use crate::Record;
@@ -65,6 +65,7 @@ pub struct NonBlockingBuilder {
     overflow: Overflow,
     name: Cow<'static, str>,
     flush_timeout: Duration,
+    tick: Duration,
 }
 
 pub(super) struct Shared {
@@ -91,6 +92,7 @@ impl NonBlocking {
             overflow: Overflow::Drop,
             name: Cow::Borrowed("writer"),
             flush_timeout: Duration::from_secs(5),
+            tick: DEFAULT_TICK,
         }
     }
 
@@ -220,6 +222,14 @@ impl NonBlockingBuilder {
         self
     }
 
+    /// How long a line may wait in the queue before the worker writes it (default
+    /// 50 ms). Requests never wake the worker for a single line — that would put a
+    /// system call on the request path — so this is the latency of a quiet log.
+    pub fn flush_interval(mut self, interval: Duration) -> Self {
+        self.tick = interval.max(Duration::from_millis(1));
+        self
+    }
+
     /// A name for messages and the start-up record (`"stdout"`, `"access.log"`).
     pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.name = name.into();
@@ -231,7 +241,7 @@ impl NonBlockingBuilder {
     /// If the thread cannot be started, a message says so on stderr and lines are
     /// dropped and counted; requests are never held up.
     pub fn finish<W: Write + Send + 'static>(self, writer: W) -> (NonBlocking, WriterGuard) {
-        let queue = Arc::new(Queue::new(self.lines, self.bytes));
+        let queue = Arc::new(Queue::new(self.lines, self.bytes, self.tick));
         let worker = Worker::new(
             queue.clone(),
             self.format.clone(),

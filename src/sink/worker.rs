@@ -14,6 +14,10 @@ use crate::{Level, Record};
 const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(10);
 /// A batch buffer that grew past this is given back after use.
 const KEEP_BATCH: usize = 1 << 20;
+/// How often an idle worker looks for lines. Producers do not wake it per line (a
+/// wake-up is a system call on the request path); they wake it only when the queue is
+/// half full, so a line waits at most this long before it is written.
+pub(super) const DEFAULT_TICK: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Default)]
 pub(super) struct Stats {
@@ -45,11 +49,12 @@ pub(super) struct Queue {
     progress: Condvar,
     max_lines: usize,
     max_bytes: usize,
+    tick: Duration,
     pub(super) stats: Stats,
 }
 
 impl Queue {
-    pub(super) fn new(max_lines: usize, max_bytes: usize) -> Queue {
+    pub(super) fn new(max_lines: usize, max_bytes: usize, tick: Duration) -> Queue {
         Queue {
             state: Mutex::new(State {
                 buf: Vec::with_capacity(max_bytes.min(64 * 1024)),
@@ -59,6 +64,7 @@ impl Queue {
             progress: Condvar::new(),
             max_lines,
             max_bytes,
+            tick,
             stats: Stats::default(),
         }
     }
@@ -82,11 +88,15 @@ impl Queue {
             }
             st = self.progress.wait(st).unwrap_or_else(|e| e.into_inner());
         }
-        let was_empty = st.lines == 0;
         st.buf.extend_from_slice(line);
         st.lines += 1;
+        // Wake the worker once, when the queue crosses half of a limit; otherwise its
+        // tick picks the lines up.
+        let urgent = st.lines == self.max_lines.div_ceil(2)
+            || (st.buf.len() >= self.max_bytes / 2
+                && st.buf.len() - line.len() < self.max_bytes / 2);
         drop(st);
-        if was_empty {
+        if urgent {
             self.work.notify_one();
         }
     }
@@ -196,7 +206,11 @@ impl<W: Write + Send + 'static> Worker<W> {
                     && st.flush_done == st.flush_requested
                     && st.dropped_unreported == 0
                 {
-                    st = q.work.wait(st).unwrap_or_else(|e| e.into_inner());
+                    st = q
+                        .work
+                        .wait_timeout(st, q.tick)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
                 }
                 std::mem::swap(&mut st.buf, &mut self.batch);
                 lines = st.lines;
