@@ -38,7 +38,7 @@ fn site(memory: &MemorySink, log: RequestLog) -> Router {
                 "unreachable"
             }),
         )
-        .route("/hang", get(|| std::future::pending::<&'static str>()))
+        .route("/hang", get(std::future::pending::<&'static str>))
         .route(
             "/stream",
             get(|| async {

@@ -1,0 +1,237 @@
+//! The course site from reqlog's user story, with one JSON line per request.
+//!
+//! # Run it
+//!
+//! ```text
+//! cargo run --example server
+//! curl -i localhost:3000/
+//! ```
+//!
+//! What to look at: standard output carries only JSON lines. The first is the
+//! `app.start` record (service, version, pid, listening address and the logger's
+//! settings); after it comes exactly one line per request, written when the response
+//! body ends — so `GET /stream` shows up about a second after it starts. `/health` is
+//! skipped. Human messages (`listening on …`, shutdown) go to standard error, so
+//! `cargo run --example server > access.log` keeps the log clean.
+//!
+//! Log in with any email and the password `letmein` (keep the cookie with
+//! `curl -c jar -b jar …`), buy a course, then read its lectures. Stop with Ctrl-C or
+//! SIGTERM: the server stops accepting, lets requests in flight finish (5 s at most)
+//! and writes every record before it exits.
+//!
+//! # Routes
+//!
+//! | Route                                    | What it does                                          |
+//! |------------------------------------------|-------------------------------------------------------|
+//! | `GET /`                                  | home: login and newsletter forms, courses, purchases  |
+//! | `GET /health`                            | `ok`; left out of the log                             |
+//! | `GET /robots.txt`                        | disallows `/courses/*/lectures/`                      |
+//! | `GET /sitemap.xml`                       | the home page and the course pages                    |
+//! | `POST /account/login`                    | `email`, `password`: 303 to `/` with a cookie, or 401 |
+//! | `POST /account/logout`                   | 303 to `/`, ends the session                          |
+//! | `POST /newsletter/subscribe`             | `email`: 303 to `/`                                   |
+//! | `GET /courses/{course}`                  | a course page, 404 for an unknown course              |
+//! | `GET /courses/{course}/lectures/{lecture}` | 403 unless the session bought the course            |
+//! | `POST /purchase/{course}`                | 303 to the course page; 401 without a session         |
+//! | `GET /stream`                            | ten chunks, 100 ms apart                              |
+//! | anything else                            | 404                                                   |
+//!
+//! The courses are `python-jumpstart`, `rust-for-pythonistas` and `async-in-depth`.
+//! No email address is stored or logged: sessions keep a keyed hash of it.
+//!
+//! # Options
+//!
+//! `--addr HOST:PORT` (default `127.0.0.1:3000`), `--format json`, `--log-file PATH`
+//! (appends; default standard output), `--trust-proxy CIDR` (repeatable), `--help`.
+
+mod cli;
+mod html;
+mod site;
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use reqlog::sink::{NonBlocking, WriterGuard};
+use reqlog::{AppStart, RequestLog};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+use cli::{Args, Command, LogFormat};
+use site::AppState;
+
+/// How long requests in flight may take to finish once a shutdown signal arrives.
+const GRACE: Duration = Duration::from_secs(5);
+
+fn main() -> ExitCode {
+    let args = match cli::parse(std::env::args().skip(1)) {
+        Ok(Command::Run(args)) => args,
+        Ok(Command::Help) => {
+            print!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let (sink, guard) = match open_sink(&args) {
+        Ok(sink) => sink,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run(args, sink));
+    // Requests still running after the grace period are dropped here; reqlog writes
+    // their records (as aborted) when they are dropped, so this comes before the guard.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    // Last of all: waits until every queued line is written.
+    drop(guard);
+    code
+}
+
+/// The site with its layer stack; the integration tests build the same shape.
+///
+/// Layers wrap what is above them: the last `.layer` sees the request first. Layers
+/// that add fields to the request's record (user actions, probe detection) go just
+/// above `.layer(log)`, one line each, so that they run inside `RequestLog`.
+pub fn app(state: AppState, log: RequestLog) -> Router {
+    // Layers added later wrap the earlier ones: `RequestLog` goes last, outermost.
+    site::routes(state).layer(log)
+}
+
+/// Where the lines go, in the chosen format.
+fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
+    let builder = match args.format {
+        LogFormat::Json => NonBlocking::builder().format(reqlog::format::JsonLines),
+    };
+    match &args.log_file {
+        None => Ok(builder.name("stdout").finish(std::io::stdout())),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+            Ok(builder.name(path.display().to_string()).finish(file))
+        }
+    }
+}
+
+/// Binds, writes the `app.start` record and serves until a shutdown signal.
+async fn run(args: Args, sink: NonBlocking) -> ExitCode {
+    let listener = match TcpListener::bind(args.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!(
+                "error: cannot listen on {}: {e} (is another server using it? try --addr)",
+                args.addr
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let local = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("error: cannot read the listening address: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let log = RequestLog::new()
+        .sink(sink)
+        .trust_proxies(args.trusted_proxies)
+        .skip(|req| req.uri.path() == "/health");
+    log.log_start(
+        AppStart::new("reqlog-example-courses")
+            .version(env!("CARGO_PKG_VERSION"))
+            .listening(local),
+    );
+    eprintln!("listening on http://{local}");
+    serve(listener, app(AppState::new(format!("http://{local}")), log)).await
+}
+
+/// Serves until SIGINT or SIGTERM, then drains for at most [`GRACE`]. A second signal
+/// while draining exits at once.
+async fn serve(listener: TcpListener, app: Router) -> ExitCode {
+    let stop = Arc::new(Notify::new());
+    let stopped = stop.clone();
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { stopped.notified().await })
+    .into_future();
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return exit_code(result),
+        () = shutdown_signal() => {}
+    }
+    eprintln!(
+        "shutting down: finishing requests in flight ({} s at most)",
+        GRACE.as_secs()
+    );
+    stop.notify_one();
+    tokio::select! {
+        drained = tokio::time::timeout(GRACE, &mut server) => match drained {
+            Ok(result) => exit_code(result),
+            Err(_) => {
+                eprintln!("shutting down: requests still running after {} s, exiting anyway", GRACE.as_secs());
+                ExitCode::SUCCESS
+            }
+        },
+        () = shutdown_signal() => {
+            eprintln!("shutting down: second signal, exiting now");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn exit_code(result: std::io::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: the server stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            eprintln!("warning: cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                eprintln!("warning: cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
