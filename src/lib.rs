@@ -1,6 +1,68 @@
 //! reqlog: one structured log line per HTTP request, from composable tower middleware.
 //!
-//! See the crate README for the quick start; each module documents its part.
+//! Put [`RequestLog`] outermost on an axum `Router` (or any `tower::Service` over
+//! `http::Request` — hyper, tonic) and every request becomes one JSON line on standard
+//! output, written by a background thread so the request never waits on I/O:
+//!
+//! ```no_run
+//! use std::net::SocketAddr;
+//! use axum::{routing::get, Router};
+//! use reqlog::{AppStart, RequestLog};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let (sink, _guard) = reqlog::sink::stdout(); // keep the guard: it flushes on exit
+//! let log = RequestLog::new().sink(sink).skip(|req| req.uri.path() == "/health");
+//! let app = Router::new()
+//!     .route("/", get(|| async { "hello" }))
+//!     .layer(log.clone());
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! log.log_start(AppStart::new("my-site").listening(listener.local_addr()?));
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+//! # }
+//! ```
+//!
+//! A line looks like this (one line in the log; wrapped here):
+//!
+//! ```text
+//! {"timestamp":"2026-11-24T02:30:05.123456Z","level":"INFO","event.name":"http.request",
+//!  "http.request.method":"GET","url.path":"/courses/python-jumpstart","http.route":"/courses/{course}",
+//!  "network.protocol.version":"1.1","server.address":"example.com","client.address":"203.0.113.7",
+//!  "user_agent.original":"Mozilla/5.0 …","request.id":"4a559ec790f8f80ab511b0c2c0466d85",
+//!  "http.response.status_code":200,"http.request.body.size":0,"http.response.body.size":1532,
+//!  "duration_ms":0.412,"ttfb_ms":0.350,"outcome":"ok"}
+//! ```
+//!
+//! # What you can count on
+//!
+//! - **Exactly one record per request**: at the last body byte (`outcome: "ok"`), on a
+//!   body or service error (`"error"`), when the client goes away before or during the
+//!   body (`"aborted"`), when the handler panics (`"panic"`, written while unwinding),
+//!   on `101 Switching Protocols` (`"upgraded"`).
+//! - **Privacy by default**: `Authorization`, `Cookie` and other headers are never
+//!   read; values of sensitive query parameters ([`DEFAULT_REDACTED_PARAMS`]) and
+//!   e-mail addresses in the path, query and referer become `[REDACTED]`; request
+//!   bodies are never logged; the client address can be masked.
+//! - **Hostile input stays one line**: text is made valid UTF-8, escaped by the format,
+//!   and `url.path`, `url.query`, `user_agent.original` and the referer are capped
+//!   (4 KiB, ending in `…[truncated]`).
+//! - **The client is who the trusted proxies say**: `Forwarded` / `X-Forwarded-For`
+//!   count only from [`RequestLog::trust_proxies`]; the peer address comes from a
+//!   `SocketAddr` in the request extensions or, with the `axum` feature, axum's
+//!   `ConnectInfo<SocketAddr>`.
+//! - **Cheap**: two heap allocations per request on the request path, formatting into
+//!   a reused buffer, and a writer thread that batches many lines per system call.
+//!
+//! # Modules
+//!
+//! - [`request_log`]: the layer, its service, future and bodies.
+//! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], memory, closure).
+//! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`]).
+//!
+//! # Features
+//!
+//! - `axum`: read the peer address from `ConnectInfo<SocketAddr>` and the route
+//!   (`http.route`) from `MatchedPath`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -15,3 +77,8 @@ pub use record::{
     FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
 pub use request_log::{default_level, AppStart, RequestLog, DEFAULT_REDACTED_PARAMS, REDACTED};
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
