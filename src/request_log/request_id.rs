@@ -14,8 +14,8 @@ const MAX_LEN: usize = 128;
 /// Generated ids are 32 lowercase hex digits (128 random bits).
 const GENERATED_LEN: usize = 32;
 /// Generated ids are cut from a per-thread slab so that making one header value costs
-/// no allocation (one per `SLAB` bytes).
-const SLAB: usize = 8 * 1024;
+/// no allocation (two per `SLAB` bytes: the buffer and its shared header).
+const SLAB: usize = 16 * 1024;
 
 thread_local! {
     static RNG: Cell<u64> = Cell::new(seed());

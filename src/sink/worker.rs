@@ -12,8 +12,12 @@ use crate::{Level, Record};
 
 /// Shortest gap between two write-error messages on stderr.
 const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(10);
+/// Queue and batch buffers start with this much room (or the byte limit, if smaller),
+/// so producers do not grow the queue on the request path under normal load. Pages
+/// are only touched when used.
+const PREALLOCATE: usize = 1 << 20;
 /// A batch buffer that grew past this is given back after use.
-const KEEP_BATCH: usize = 1 << 20;
+const KEEP_BATCH: usize = 4 << 20;
 /// How often an idle worker looks for lines. Producers do not wake it per line (a
 /// wake-up is a system call on the request path); they wake it only when the queue is
 /// half full, so a line waits at most this long before it is written.
@@ -57,7 +61,7 @@ impl Queue {
     pub(super) fn new(max_lines: usize, max_bytes: usize, tick: Duration) -> Queue {
         Queue {
             state: Mutex::new(State {
-                buf: Vec::with_capacity(max_bytes.min(64 * 1024)),
+                buf: Vec::with_capacity(max_bytes.min(PREALLOCATE)),
                 ..State::default()
             }),
             work: Condvar::new(),
@@ -172,7 +176,7 @@ impl<W: Write + Send + 'static> Worker<W> {
             format,
             name,
             writer,
-            batch: Vec::with_capacity(64 * 1024),
+            batch: Vec::with_capacity(PREALLOCATE),
             last_error_report: None,
             errors_since_report: 0,
             unreported_drops: 0,
@@ -253,7 +257,7 @@ impl<W: Write + Send + 'static> Worker<W> {
         }
         self.batch.clear();
         if self.batch.capacity() > KEEP_BATCH {
-            self.batch = Vec::with_capacity(64 * 1024);
+            self.batch = Vec::with_capacity(PREALLOCATE);
         }
     }
 
