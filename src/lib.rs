@@ -67,11 +67,13 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod actions;
 pub mod format;
 mod record;
 pub mod request_log;
 pub mod sink;
 
+pub use actions::{Actions, UserActions};
 pub use ipnet::IpNet;
 pub use record::{
     FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,

@@ -50,7 +50,8 @@ pub fn home(session: Option<&Session>, subscribers: usize) -> Html<String> {
         Some(session) => {
             let account = session
                 .account
-                .map_or_else(String::new, |a| format!(" (account {:08x})", a >> 32));
+                .as_deref()
+                .map_or_else(String::new, |a| format!(" (account {a})"));
             let _ = writeln!(
                 body,
                 "<form method=\"post\" action=\"/account/logout\">You are logged in{account}. \

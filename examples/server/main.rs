@@ -54,7 +54,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::http::Method;
 use axum::Router;
+use reqlog::actions::{Rule, UserActions};
 use reqlog::sink::{NonBlocking, WriterGuard};
 use reqlog::{AppStart, RequestLog};
 use tokio::net::TcpListener;
@@ -108,7 +110,21 @@ fn main() -> ExitCode {
 /// above `.layer(log)`, one line each, so that they run inside `RequestLog`.
 pub fn app(state: AppState, log: RequestLog) -> Router {
     // Layers added later wrap the earlier ones: `RequestLog` goes last, outermost.
-    site::routes(state).layer(log)
+    site::routes(state).layer(user_actions()).layer(log)
+}
+
+/// What users do: login and logout are recorded by their handlers (`site.rs`), these
+/// two by rules — no handler code needed.
+fn user_actions() -> UserActions {
+    UserActions::new()
+        .rule(
+            Method::POST,
+            "/newsletter/subscribe",
+            "newsletter.subscribe",
+        )
+        .add_rule(
+            Rule::new(Method::POST, "/purchase/{course}", "purchase").field_from_param("course"),
+        )
 }
 
 /// Where the lines go, in the chosen format.

@@ -17,6 +17,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
+use reqlog::actions::Actions;
+
 use crate::html;
 
 /// The password that logs anyone in: this is a demo.
@@ -73,8 +75,8 @@ fn find_course(slug: &str) -> Option<&'static Course> {
 /// One logged-in visitor.
 #[derive(Clone, Debug, Default)]
 pub struct Session {
-    /// A keyed hash of the email address, never the address itself.
-    pub account: Option<u64>,
+    /// The user's pseudonym (`u_…`, reqlog's keyed hash), never the address itself.
+    pub account: Option<String>,
     /// Slugs of the courses bought.
     pub bought: HashSet<String>,
 }
@@ -83,11 +85,8 @@ pub struct Session {
 #[derive(Clone)]
 pub struct AppState {
     sessions: Arc<Mutex<HashMap<String, Session>>>,
-    /// Keyed hashes of the subscribed addresses.
-    subscribers: Arc<Mutex<HashSet<u64>>>,
-    /// The key for those hashes: random per process, so they can't be matched
-    /// against a list of known addresses.
-    email_key: RandomState,
+    /// Pseudonyms of the subscribed addresses.
+    subscribers: Arc<Mutex<HashSet<String>>>,
     /// `http://host:port`, for the absolute URLs of robots.txt and the sitemap.
     base_url: Arc<str>,
 }
@@ -97,7 +96,6 @@ impl AppState {
         AppState {
             sessions: Arc::default(),
             subscribers: Arc::default(),
-            email_key: RandomState::new(),
             base_url: base_url.into(),
         }
     }
@@ -105,11 +103,6 @@ impl AppState {
     /// A panicking request must not take the site down with it: take the data anyway.
     fn sessions(&self) -> MutexGuard<'_, HashMap<String, Session>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn pseudonym(&self, email: &str) -> Option<u64> {
-        let email = email.trim().to_lowercase();
-        (!email.is_empty()).then(|| self.email_key.hash_one(email))
     }
 
     /// A copy of the request's session, if its cookie names one.
@@ -171,17 +164,25 @@ struct Login {
     password: String,
 }
 
-async fn login(State(state): State<AppState>, Form(form): Form<Login>) -> Response {
+/// Records `account.login` (with the pseudonymous `user.id`) or `account.login_failed`
+/// from the handler: the way for actions that depend on what the handler decides.
+async fn login(
+    State(state): State<AppState>,
+    actions: Actions,
+    Form(form): Form<Login>,
+) -> Response {
     if form.password != PASSWORD {
+        actions.add("account.login_failed");
         let page = html::message(
             "Login failed",
             "Wrong email or password. (Psst: the password is letmein.)",
         );
         return (StatusCode::UNAUTHORIZED, page).into_response();
     }
+    actions.user(&form.email).add("account.login");
     let id = new_session_id();
     let session = Session {
-        account: state.pseudonym(&form.email),
+        account: Some(actions.pseudonym(&form.email)),
         bought: HashSet::new(),
     };
     // Sessions live as long as the process: fine for a demo, not for a real site.
@@ -190,9 +191,18 @@ async fn login(State(state): State<AppState>, Form(form): Form<Login>) -> Respon
     ([(SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> impl IntoResponse {
+async fn logout(
+    State(state): State<AppState>,
+    actions: Actions,
+    headers: HeaderMap,
+) -> impl IntoResponse {
     if let Some(id) = session_cookie(&headers) {
-        state.sessions().remove(id);
+        if let Some(session) = state.sessions().remove(id) {
+            if let Some(account) = &session.account {
+                actions.known_user(account);
+            }
+            actions.add("account.logout");
+        }
     }
     ([(SET_COOKIE, CLEAR_COOKIE)], Redirect::to("/"))
 }
@@ -203,13 +213,20 @@ struct Subscribe {
     email: String,
 }
 
-async fn subscribe(State(state): State<AppState>, Form(form): Form<Subscribe>) -> Redirect {
-    if let Some(subscriber) = state.pseudonym(&form.email) {
+/// The `newsletter.subscribe` action comes from a rule in `main.rs`; the handler only
+/// says who subscribed (pseudonymously).
+async fn subscribe(
+    State(state): State<AppState>,
+    actions: Actions,
+    Form(form): Form<Subscribe>,
+) -> Redirect {
+    if !form.email.trim().is_empty() {
+        actions.user(&form.email);
         state
             .subscribers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(subscriber);
+            .insert(actions.pseudonym(&form.email));
     }
     Redirect::to("/")
 }
@@ -250,15 +267,25 @@ async fn lecture_page(
     }
 }
 
+/// The `purchase` action (field `course`) comes from a rule in `main.rs`; the handler
+/// says who bought it.
 async fn purchase(
     State(state): State<AppState>,
+    actions: Actions,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let Some(course) = find_course(&slug) else {
         return unknown_course(&slug);
     };
-    match state.with_session(&headers, |s| s.bought.insert(course.slug.to_owned())) {
+    let bought = state.with_session(&headers, |s| {
+        s.bought.insert(course.slug.to_owned());
+        s.account.clone()
+    });
+    if let Some(Some(account)) = &bought {
+        actions.known_user(account);
+    }
+    match bought {
         Some(_) => Redirect::to(&format!("/courses/{}", course.slug)).into_response(),
         None => (
             StatusCode::UNAUTHORIZED,

@@ -85,6 +85,8 @@ pub(crate) struct RecordCell {
     pub(crate) finished: AtomicBool,
     /// The resolved client address before masking, for detectors that count per client.
     pub(crate) client_ip: Option<IpAddr>,
+    /// Set by `UserActions` so handlers pseudonymise with its key.
+    pub(crate) pseudonymizer: std::sync::OnceLock<Arc<crate::actions::Pseudonymizer>>,
 }
 
 /// The record of the request being served, shared by the layers and the handler.
@@ -125,6 +127,7 @@ impl RecordHandle {
                 request_body_bytes: AtomicU64::new(0),
                 finished: AtomicBool::new(false),
                 client_ip,
+                pseudonymizer: std::sync::OnceLock::new(),
             }),
         }
     }

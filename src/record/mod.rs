@@ -6,7 +6,7 @@
 //! schema in `DESIGN.md`.
 
 mod arena;
-mod handle;
+pub(crate) mod handle;
 mod value;
 
 use std::borrow::Cow;

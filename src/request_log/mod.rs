@@ -25,6 +25,7 @@ pub use body::ResponseBody;
 pub use finish::default_level;
 pub use future::ResponseFuture;
 pub use layer::RequestLog;
+pub(crate) use redact::write_redacting_emails;
 pub use redact::{DEFAULT_REDACTED_PARAMS, REDACTED};
 pub use request_body::RequestBody;
 pub use service::RequestLogService;
