@@ -7,11 +7,17 @@
 //! [`FnSink`] calls a closure.
 
 mod closure;
+mod file;
 mod memory;
 mod non_blocking;
+#[cfg(feature = "syslog")]
+mod syslog;
 mod worker;
 
 pub use closure::{from_fn, FnSink};
+pub use file::*;
+#[cfg(feature = "syslog")]
+pub use syslog::*;
 pub use memory::{MemorySink, RecordSnapshot};
 pub use non_blocking::{NonBlocking, NonBlockingBuilder, Overflow, WriterGuard};
 

@@ -1,0 +1,5 @@
+//! Rotating file sink (being written).
+
+/// A file sink that rotates (being written).
+#[derive(Debug)]
+pub struct RotatingFile;

@@ -1,0 +1,5 @@
+//! Syslog sink (being written).
+
+/// A syslog sink (being written).
+#[derive(Debug)]
+pub struct Syslog;
