@@ -12,7 +12,7 @@ The reqlog example course site: one JSON line per request on standard output.
 
 Options:
   --addr HOST:PORT       address to listen on (default 127.0.0.1:3000)
-  --format FORMAT        log line format: json (default json)
+  --format FORMAT        log line format: json, logfmt or combined (default json)
   --log-file PATH        append log lines to PATH, created if missing (default stdout)
   --trust-proxy CIDR     believe forwarded headers from this network, e.g. 10.0.0.0/8;
                          repeat for more networks
@@ -38,7 +38,12 @@ pub struct Args {
 /// The line formats `--format` accepts.
 #[derive(Clone, Copy, Debug)]
 pub enum LogFormat {
+    /// JSON lines.
     Json,
+    /// logfmt `key=value` pairs.
+    Logfmt,
+    /// The Apache/nginx `combined` access log format.
+    Combined,
 }
 
 /// Parses the arguments after the program name. The error is a message for the user.
@@ -105,8 +110,10 @@ fn parse_addr(value: &str) -> Result<SocketAddr, String> {
 fn parse_format(value: &str) -> Result<LogFormat, String> {
     match value {
         "json" => Ok(LogFormat::Json),
+        "logfmt" => Ok(LogFormat::Logfmt),
+        "combined" => Ok(LogFormat::Combined),
         other => Err(format!(
-            "--format: unknown format `{other}` (supported: json)"
+            "--format: unknown format `{other}` (supported: json, logfmt, combined)"
         )),
     }
 }

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use axum::response::Html;
 
-use crate::site::{Course, Session, COURSES};
+use super::site::{Course, Session, COURSES};
 
 /// Escapes text for HTML and XML, in element content and quoted attributes.
 pub fn escape(text: &str) -> String {

@@ -103,6 +103,12 @@ fn main() -> ExitCode {
     code
 }
 
+/// The site's state (sessions, subscribers) for a server at `base_url`; the tests use
+/// it with [`app`] to serve exactly this site.
+pub fn site_state(base_url: &str) -> AppState {
+    AppState::new(base_url.to_owned())
+}
+
 /// The site with its layer stack; the integration tests build the same shape.
 ///
 /// Layers wrap what is above them: the last `.layer` sees the request first. Layers
@@ -131,6 +137,8 @@ fn user_actions() -> UserActions {
 fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
     let builder = match args.format {
         LogFormat::Json => NonBlocking::builder().format(reqlog::format::JsonLines),
+        LogFormat::Logfmt => NonBlocking::builder().format(reqlog::format::Logfmt),
+        LogFormat::Combined => NonBlocking::builder().format(reqlog::format::Combined),
     };
     match &args.log_file {
         None => Ok(builder.name("stdout").finish(std::io::stdout())),

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use reqlog::actions::Actions;
 
-use crate::html;
+use super::html;
 
 /// The password that logs anyone in: this is a demo.
 const PASSWORD: &str = "letmein";

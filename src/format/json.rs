@@ -43,6 +43,11 @@ impl Format for JsonLines {
     }
 }
 
+/// Writes one value as JSON (for formats that embed JSON, such as logfmt's lists).
+pub(crate) fn write_value_to(out: &mut Vec<u8>, value: Value<'_>) {
+    write_value(out, value)
+}
+
 fn write_value(out: &mut Vec<u8>, value: Value<'_>) {
     match value {
         Value::Str(s) => write_str(out, s),

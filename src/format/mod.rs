@@ -4,11 +4,17 @@
 //! no intermediate `serde_json::Value` is built. Every built-in format escapes what it
 //! writes so that one record is always exactly one line.
 
+mod combined;
 mod json;
+mod logfmt;
 pub(crate) mod text;
 mod time;
 
+pub use combined::Combined;
 pub use json::JsonLines;
+#[cfg(feature = "tracing")]
+pub(crate) use json::{write_str as json_str, write_value_to as json_value};
+pub use logfmt::Logfmt;
 pub(crate) use time::write_rfc3339;
 
 use crate::Record;
@@ -38,7 +44,8 @@ use crate::Record;
 /// assert_eq!(line, b"app.start\n");
 /// ```
 pub trait Format: Send + Sync + 'static {
-    /// Appends one line, ending in `\n`, to `out`.
+    /// Appends one line, ending in `\n`, to `out` — or nothing, for a record that has
+    /// no form in this format (the `combined` format writes only requests).
     fn format(&self, record: &Record, out: &mut Vec<u8>);
 
     /// A short name for the start-up record (`"json"`).

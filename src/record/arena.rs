@@ -14,7 +14,7 @@ pub(crate) struct Span {
 }
 
 /// A record's text storage.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Arena {
     text: String,
 }

@@ -95,7 +95,7 @@ pub(crate) struct ProbeFields {
 /// assert_eq!(record.event_name(), "app.start");
 /// assert_eq!(record.get("service.name"), Some(Value::Str("courses")));
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Record {
     pub(crate) event_name: &'static str,
     pub(crate) timestamp: SystemTime,

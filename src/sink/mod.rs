@@ -7,19 +7,25 @@
 //! [`FnSink`] calls a closure.
 
 mod closure;
+mod combinators;
 mod file;
 mod memory;
 mod non_blocking;
 #[cfg(feature = "syslog")]
 mod syslog;
+#[cfg(feature = "tracing")]
+mod tracing;
 mod worker;
 
+#[cfg(feature = "tracing")]
+pub use self::tracing::TracingSink;
 pub use closure::{from_fn, FnSink};
+pub use combinators::{filter, Filter, MapLevel, Sample, SinkExt, Tee};
 pub use file::*;
-#[cfg(feature = "syslog")]
-pub use syslog::*;
 pub use memory::{MemorySink, RecordSnapshot};
 pub use non_blocking::{NonBlocking, NonBlockingBuilder, Overflow, WriterGuard};
+#[cfg(feature = "syslog")]
+pub use syslog::*;
 
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -116,10 +116,12 @@ impl NonBlocking {
         self.shared.queue.stats.written.load(Ordering::Relaxed)
     }
 
-    /// Queues raw bytes that already form whole lines (used by formats' tests and by
-    /// the start-up record). Subject to the same overflow policy.
+    /// Queues bytes that form whole lines, under the overflow policy.
     fn push_line(&self, line: &[u8]) {
-        self.shared.queue.push(line, self.shared.overflow);
+        // A format may have no form for a record (combined writes only requests).
+        if !line.is_empty() {
+            self.shared.queue.push(line, self.shared.overflow);
+        }
     }
 
     /// Waits until every line queued before this call is written and flushed, or the
@@ -267,6 +269,12 @@ impl NonBlockingBuilder {
 }
 
 impl WriterGuard {
+    /// Waits until every line queued before this call is written and flushed, or the
+    /// flush timeout passes; returns whether everything was flushed. Blocks.
+    pub fn flush(&self) -> bool {
+        self.shared.queue.flush(self.shared.flush_timeout)
+    }
+
     /// Lines dropped because the queue was full, since the start.
     pub fn dropped_lines(&self) -> u64 {
         self.shared.queue.stats.dropped.load(Ordering::Relaxed)
