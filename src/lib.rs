@@ -69,6 +69,8 @@
 
 pub mod actions;
 pub mod format;
+#[cfg(feature = "cli")]
+pub mod report;
 mod record;
 pub mod request_log;
 pub mod sink;

@@ -1,0 +1,2 @@
+//! The `reqlog` command (being written).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Reading access logs back: `reqlog report` (being written).
