@@ -69,9 +69,9 @@
 
 pub mod actions;
 pub mod format;
+mod record;
 #[cfg(feature = "cli")]
 pub mod report;
-mod record;
 pub mod request_log;
 pub mod sink;
 

@@ -18,7 +18,7 @@ fn parse_logfmt(line: &str) -> Vec<(String, String)> {
         let (key, after) = rest.split_once('=').expect("key=value");
         let (value, after) = if let Some(quoted) = after.strip_prefix('"') {
             // The quoted form is a JSON string.
-            let mut de = serde_json::Deserializer::from_str(&after[..]).into_iter::<String>();
+            let mut de = serde_json::Deserializer::from_str(after).into_iter::<String>();
             let v = de.next().expect("a string").expect("valid escapes");
             let used = de.byte_offset();
             let _ = quoted;

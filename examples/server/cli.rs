@@ -13,7 +13,12 @@ The reqlog example course site: one JSON line per request on standard output.
 Options:
   --addr HOST:PORT       address to listen on (default 127.0.0.1:3000)
   --format FORMAT        log line format: json, logfmt or combined (default json)
-  --log-file PATH        append log lines to PATH, created if missing (default stdout)
+  --log-file PATH        append log lines to PATH, created if missing (default stdout);
+                         SIGHUP reopens PATH (for logrotate)
+  --rotate-size BYTES    with --log-file: rotate PATH when it would pass BYTES, e.g. 10M
+                         (suffixes K, M, G are powers of 1024)
+  --keep N               with --log-file: rotated files kept, PATH.1 to PATH.N (default 7)
+  --gzip                 with --log-file: compress rotated files to PATH.N.gz
   --trust-proxy CIDR     believe forwarded headers from this network, e.g. 10.0.0.0/8;
                          repeat for more networks
   -h, --help             print this help
@@ -32,6 +37,11 @@ pub struct Args {
     pub addr: SocketAddr,
     pub format: LogFormat,
     pub log_file: Option<PathBuf>,
+    /// `--rotate-size`, in bytes.
+    pub rotate_size: Option<u64>,
+    /// `--keep`; `None` means the default.
+    pub keep: Option<usize>,
+    pub gzip: bool,
     pub trusted_proxies: Vec<IpNet>,
 }
 
@@ -52,6 +62,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
         format: LogFormat::Json,
         log_file: None,
+        rotate_size: None,
+        keep: None,
+        gzip: false,
         trusted_proxies: Vec::new(),
     };
     let mut args = args.into_iter();
@@ -65,9 +78,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             _ => (arg, None),
         };
+        if flag == "--gzip" {
+            if inline.is_some() {
+                return Err("`--gzip` takes no value".into());
+            }
+            parsed.gzip = true;
+            continue;
+        }
         if !matches!(
             flag.as_str(),
-            "--addr" | "--format" | "--log-file" | "--trust-proxy"
+            "--addr" | "--format" | "--log-file" | "--rotate-size" | "--keep" | "--trust-proxy"
         ) {
             return Err(if flag.starts_with('-') {
                 format!("unknown option `{flag}`")
@@ -88,10 +108,51 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--format" => parsed.format = parse_format(&value)?,
             "--log-file" if value.is_empty() => return Err("`--log-file` needs a path".into()),
             "--log-file" => parsed.log_file = Some(PathBuf::from(value)),
+            "--rotate-size" => parsed.rotate_size = Some(parse_size(&value)?),
+            "--keep" => parsed.keep = Some(parse_keep(&value)?),
             _ => parsed.trusted_proxies.push(parse_network(&value)?),
         }
     }
+    if parsed.log_file.is_none() {
+        let rotation = [
+            ("--rotate-size", parsed.rotate_size.is_some()),
+            ("--keep", parsed.keep.is_some()),
+            ("--gzip", parsed.gzip),
+        ];
+        if let Some((flag, _)) = rotation.iter().find(|(_, given)| *given) {
+            return Err(format!(
+                "`{flag}` applies to the log file: add `--log-file PATH`"
+            ));
+        }
+    }
     Ok(Command::Run(parsed))
+}
+
+fn parse_keep(value: &str) -> Result<usize, String> {
+    value
+        .parse()
+        .map_err(|_| format!("--keep: `{value}` is not a number of files (like 7)"))
+}
+
+/// `20000`, `20K`, `10M` or `1G` (powers of 1024), more than zero.
+fn parse_size(value: &str) -> Result<u64, String> {
+    let bad = || format!("--rotate-size: `{value}` is not a size in bytes (like 10M or 500K)");
+    let (digits, unit) = match value.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&value[..i], c.to_ascii_uppercase()),
+        _ => (value, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(bad()),
+    };
+    let number: u64 = digits.parse().map_err(|_| bad())?;
+    match number.checked_mul(1 << shift) {
+        Some(bytes) if bytes > 0 => Ok(bytes),
+        _ => Err(bad()),
+    }
 }
 
 /// `127.0.0.1:3000`, `[::1]:8080` or `localhost:3000` (the first address it resolves to).

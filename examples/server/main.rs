@@ -42,7 +42,9 @@
 //! # Options
 //!
 //! `--addr HOST:PORT` (default `127.0.0.1:3000`), `--format json`, `--log-file PATH`
-//! (appends; default standard output), `--trust-proxy CIDR` (repeatable), `--help`.
+//! (appends; default standard output; SIGHUP reopens it), `--rotate-size BYTES`
+//! (`10M`), `--keep N` (default 7) and `--gzip` (with `--log-file`), `--trust-proxy
+//! CIDR` (repeatable), `--help`.
 
 mod cli;
 mod html;
@@ -57,7 +59,7 @@ use std::time::Duration;
 use axum::http::Method;
 use axum::Router;
 use reqlog::actions::{Rule, UserActions};
-use reqlog::sink::{NonBlocking, WriterGuard};
+use reqlog::sink::{NonBlocking, RotatingFile, Signal, WriterGuard};
 use reqlog::{AppStart, RequestLog};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -143,11 +145,14 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
     match &args.log_file {
         None => Ok(builder.name("stdout").finish(std::io::stdout())),
         Some(path) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+            let mut file = RotatingFile::builder(path)
+                .keep(args.keep.unwrap_or(7))
+                .gzip(args.gzip)
+                .reopen_on(Signal::Hup);
+            if let Some(bytes) = args.rotate_size {
+                file = file.max_size(bytes);
+            }
+            let file = file.open().map_err(|e| e.to_string())?;
             Ok(builder.name(path.display().to_string()).finish(file))
         }
     }
