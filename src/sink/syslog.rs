@@ -1,5 +1,0 @@
-//! Syslog sink (being written).
-
-/// A syslog sink (being written).
-#[derive(Debug)]
-pub struct Syslog;
