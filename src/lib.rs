@@ -69,6 +69,7 @@
 
 pub mod actions;
 pub mod format;
+pub mod probe;
 mod record;
 #[cfg(feature = "cli")]
 pub mod report;

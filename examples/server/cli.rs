@@ -21,6 +21,9 @@ Options:
   --gzip                 with --log-file: compress rotated files to PATH.N.gz
   --trust-proxy CIDR     believe forwarded headers from this network, e.g. 10.0.0.0/8;
                          repeat for more networks
+  --block-scanners       answer 403 to clients flagged as scanning (10 distinct 404s
+                         in 60 s) and to known scanner user agents, without calling
+                         the site
   -h, --help             print this help
 ";
 
@@ -43,6 +46,8 @@ pub struct Args {
     pub keep: Option<usize>,
     pub gzip: bool,
     pub trusted_proxies: Vec<IpNet>,
+    /// Refuse flagged clients and known scanners.
+    pub block_scanners: bool,
 }
 
 /// The line formats `--format` accepts.
@@ -66,6 +71,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         keep: None,
         gzip: false,
         trusted_proxies: Vec::new(),
+        block_scanners: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -83,6 +89,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 return Err("`--gzip` takes no value".into());
             }
             parsed.gzip = true;
+            continue;
+        }
+        if flag == "--block-scanners" {
+            if inline.is_some() {
+                return Err("`--block-scanners` takes no value".into());
+            }
+            parsed.block_scanners = true;
             continue;
         }
         if !matches!(

@@ -59,10 +59,12 @@ use std::time::Duration;
 use axum::http::Method;
 use axum::Router;
 use reqlog::actions::{Rule, UserActions};
+use reqlog::probe::{Block, ProbeDetector};
 use reqlog::sink::{NonBlocking, RotatingFile, Signal, WriterGuard};
 use reqlog::{AppStart, RequestLog};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tower::ServiceBuilder;
 
 use cli::{Args, Command, LogFormat};
 use site::AppState;
@@ -113,12 +115,21 @@ pub fn site_state(base_url: &str) -> AppState {
 
 /// The site with its layer stack; the integration tests build the same shape.
 ///
-/// Layers wrap what is above them: the last `.layer` sees the request first. Layers
-/// that add fields to the request's record (user actions, probe detection) go just
-/// above `.layer(log)`, one line each, so that they run inside `RequestLog`.
 pub fn app(state: AppState, log: RequestLog) -> Router {
-    // Layers added later wrap the earlier ones: `RequestLog` goes last, outermost.
-    site::routes(state).layer(user_actions()).layer(log)
+    app_with(state, log, ProbeDetector::new())
+}
+
+/// The site with a given probe detector (the `--block-scanners` one, say).
+///
+/// The three layers go in one `ServiceBuilder`, outermost first: axum boxes a route
+/// once per `.layer(..)` call, so one call for the three is cheaper than three calls.
+pub fn app_with(state: AppState, log: RequestLog, detector: ProbeDetector) -> Router {
+    site::routes(state).layer(
+        ServiceBuilder::new()
+            .layer(log) // one line per request
+            .layer(detector) // probes, crawlers, scanners
+            .layer(user_actions()), // what users do
+    )
 }
 
 /// What users do: login and logout are recorded by their handlers (`site.rs`), these
@@ -187,7 +198,13 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
             .listening(local),
     );
     eprintln!("listening on http://{local}");
-    serve(listener, app(AppState::new(format!("http://{local}")), log)).await
+    let detector = if args.block_scanners {
+        ProbeDetector::new().block_scanners(Block::Forbidden)
+    } else {
+        ProbeDetector::new()
+    };
+    let site = app_with(AppState::new(format!("http://{local}")), log, detector);
+    serve(listener, site).await
 }
 
 /// Serves until SIGINT or SIGTERM, then drains for at most [`GRACE`]. A second signal

@@ -87,6 +87,8 @@ pub(crate) struct RecordCell {
     pub(crate) client_ip: Option<IpAddr>,
     /// Set by `UserActions` so handlers pseudonymise with its key.
     pub(crate) pseudonymizer: std::sync::OnceLock<Arc<crate::actions::Pseudonymizer>>,
+    /// Set by `ProbeDetector`, for the application to read.
+    pub(crate) verdict: std::sync::OnceLock<crate::probe::ProbeVerdict>,
 }
 
 /// The record of the request being served, shared by the layers and the handler.
@@ -128,6 +130,7 @@ impl RecordHandle {
                 finished: AtomicBool::new(false),
                 client_ip,
                 pseudonymizer: std::sync::OnceLock::new(),
+                verdict: std::sync::OnceLock::new(),
             }),
         }
     }

@@ -1,0 +1,234 @@
+//! The four stacks of BENCHMARKS.md, measured outside criterion:
+//!
+//! - `stacks alloc` — heap allocations per request on the request's thread (counting
+//!   allocator), for each stack;
+//! - `stacks run STACK N` — N requests in-process, for `valgrind --tool=callgrind`
+//!   (instructions over all threads; `scripts/bench.sh` subtracts a 0-request run);
+//! - `stacks serve STACK ADDR` — an axum server on ADDR for `wrk`, until killed.
+//!
+//! STACK is `bare` (axum alone), `reqlog` (`RequestLog`), `full` (`UserActions` +
+//! `ProbeDetector` + `RequestLog`) or `trace` (tower-http `TraceLayer` with a
+//! tracing-subscriber JSON formatter on a tracing-appender non-blocking writer).
+//! Lines go to a file (`/dev/null` by default, `STACKS_LOG` to change it), written by
+//! each logger's own non-blocking writer. `scripts/bench.sh` runs them all.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::SocketAddr;
+
+use axum::routing::{get, post};
+use axum::Router;
+use futures_util::FutureExt;
+use http::{Method, Request};
+use http_body_util::BodyExt;
+use reqlog::actions::UserActions;
+use reqlog::probe::ProbeDetector;
+use reqlog::sink::NonBlocking;
+use reqlog::RequestLog;
+use tower::{Service, ServiceExt};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        System.realloc(ptr, layout, new)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const STACKS: [&str; 4] = ["bare", "reqlog", "full", "trace"];
+
+/// Keeps the loggers' writer guards alive for the life of the process.
+struct Guards(#[allow(dead_code)] Vec<Box<dyn std::any::Any>>);
+
+fn log_file() -> std::fs::File {
+    let path = std::env::var("STACKS_LOG").unwrap_or_else(|_| "/dev/null".into());
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("cannot open {path}: {e}"))
+}
+
+async fn home() -> axum::response::Html<&'static str> {
+    axum::response::Html("<!doctype html><h1>Courses</h1><p>Learn Python and Rust.</p>")
+}
+
+fn routes() -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/courses/{course}", get(home))
+        .route("/newsletter/subscribe", post(|| async { "thanks" }))
+}
+
+/// The app with the chosen logging stack, and the guards to keep.
+fn app(stack: &str) -> (Router, Guards) {
+    let mut guards: Vec<Box<dyn std::any::Any>> = Vec::new();
+    let router = match stack {
+        "bare" => routes(),
+        "reqlog" | "full" => {
+            let (sink, guard) = NonBlocking::builder().finish(log_file());
+            guards.push(Box::new(guard));
+            let log = RequestLog::new().sink(sink);
+            if stack == "reqlog" {
+                routes().layer(log)
+            } else {
+                // One `Router::layer` call for the three: axum boxes the route once per
+                // call, so composing them with ServiceBuilder is cheaper than three calls.
+                routes().layer(
+                    tower::ServiceBuilder::new()
+                        .layer(log)
+                        .layer(ProbeDetector::new())
+                        .layer(UserActions::new().rule(
+                            Method::POST,
+                            "/newsletter/subscribe",
+                            "newsletter.subscribe",
+                        )),
+                )
+            }
+        }
+        "trace" => {
+            use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+            let (writer, guard) = tracing_appender::non_blocking(log_file());
+            guards.push(Box::new(guard));
+            let subscriber = tracing_subscriber::fmt()
+                .json()
+                .with_max_level(tracing::Level::INFO)
+                .with_writer(writer)
+                .finish();
+            // Global, so that server worker threads use it too.
+            let _ = tracing::subscriber::set_global_default(subscriber);
+            routes().layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                    .on_request(())
+                    .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            )
+        }
+        other => {
+            eprintln!("unknown stack `{other}`: use one of {STACKS:?}");
+            std::process::exit(2);
+        }
+    };
+    (router, Guards(guards))
+}
+
+fn request(i: u64) -> Request<axum::body::Body> {
+    let path = if i % 2 == 0 {
+        "/"
+    } else {
+        "/courses/python-jumpstart"
+    };
+    let mut req = Request::get(path)
+        .header("host", "example.com")
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+        )
+        .body(axum::body::Body::empty())
+        .expect("a valid request");
+    req.extensions_mut().insert(axum::extract::ConnectInfo(
+        "203.0.113.7:50000"
+            .parse::<SocketAddr>()
+            .expect("an address"),
+    ));
+    req
+}
+
+/// One request to its last body byte, on this thread (everything is ready at once).
+fn drive(svc: &mut Router, req: Request<axum::body::Body>) {
+    let ready = ServiceExt::<Request<axum::body::Body>>::ready(svc)
+        .now_or_never()
+        .expect("ready")
+        .expect("infallible");
+    let resp = ready
+        .call(req)
+        .now_or_never()
+        .expect("ready")
+        .expect("infallible");
+    let mut body = resp.into_body();
+    while let Some(frame) = body.frame().now_or_never().expect("ready") {
+        drop(frame.expect("a frame"));
+    }
+}
+
+fn allocations() {
+    println!("stack\tallocations_per_request");
+    for stack in STACKS {
+        let (mut svc, _guards) = app(stack);
+        for i in 0..2_000 {
+            drive(&mut svc, request(i));
+        }
+        const N: u64 = 10_000;
+        let reqs: Vec<_> = (0..N).map(request).collect();
+        let before = ALLOCS.with(|c| c.get());
+        for req in reqs {
+            drive(&mut svc, req);
+        }
+        let per = (ALLOCS.with(|c| c.get()) - before) as f64 / N as f64;
+        println!("{stack}\t{per:.3}");
+    }
+}
+
+fn run(stack: &str, n: u64) {
+    let (mut svc, guards) = app(stack);
+    for i in 0..n {
+        drive(&mut svc, request(i));
+    }
+    drop(svc);
+    drop(guards);
+}
+
+fn serve(stack: &str, addr: SocketAddr) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let (router, _guards) = app(stack);
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        eprintln!("serving `{stack}` on http://{addr}");
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; ignore flags.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["alloc"] => allocations(),
+        ["run", stack, n] => run(stack, n.parse().expect("a number of requests")),
+        ["serve", stack, addr] => serve(stack, addr.parse().expect("HOST:PORT")),
+        _ => {
+            eprintln!("usage: stacks [alloc | run STACK N | serve STACK ADDR]");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Reproduces every figure of BENCHMARKS.md on this machine, side by side in one run:
+#   1. criterion: in-process cost per request (benches/overhead.rs);
+#   2. heap allocations per request on the request's thread (benches/stacks.rs alloc);
+#   3. valgrind callgrind: instructions per request over all threads;
+#   4. wrk over loopback: requests/s and p99 latency for GET / and a 404 probe path,
+#      server and load generator pinned to different cores, stacks interleaved,
+#      several rounds, medians.
+# Stacks: bare axum, RequestLog alone, the full stack (UserActions + ProbeDetector +
+# RequestLog), TraceLayer with a JSON subscriber on a non-blocking writer.
+#
+# Usage: scripts/bench.sh            full run (about 10 minutes on 2 cores)
+#        QUICK=1 scripts/bench.sh    smoke run for CI: everything builds and runs once,
+#                                    nothing is timed seriously
+# Needs: valgrind, wrk, taskset (util-linux). Results: target/bench/results.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+QUICK=${QUICK:-0}
+OUT=target/bench
+mkdir -p "$OUT"
+RESULTS=$OUT/results.md
+STACKS=(bare reqlog full trace)
+need() { command -v "$1" >/dev/null || { echo "bench.sh: $1 not found (Debian package $2)"; exit 1; }; }
+need valgrind valgrind
+need wrk wrk
+need taskset util-linux
+
+echo "# reqlog benchmark run, $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$RESULTS"
+echo "" >> "$RESULTS"
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), rustc $(rustc --version | cut -d' ' -f2)" >> "$RESULTS"
+
+# The stacks binary (a harness-less bench target), built once in release mode.
+cargo bench --bench stacks --no-run --message-format=json 2>/dev/null \
+  | python3 -c 'import json,sys
+for l in sys.stdin:
+    m=json.loads(l)
+    if m.get("reason")=="compiler-artifact" and m["target"]["name"]=="stacks" and m.get("executable"):
+        print(m["executable"])' > "$OUT/stacks.path"
+STACKS_BIN=$(cat "$OUT/stacks.path")
+[ -x "$STACKS_BIN" ] || { echo "bench.sh: could not build benches/stacks.rs"; exit 1; }
+
+echo "== 1. criterion (cargo bench --bench overhead)"
+if [ "$QUICK" = 1 ]; then
+  cargo bench --bench overhead -- --test
+else
+  cargo bench --bench overhead -- --noplot 2>&1 | tee "$OUT/criterion.txt"
+  {
+    echo ""
+    echo "## In-process cost per request (criterion, median estimate)"
+    echo ""
+    echo "| stack | time per request |"
+    echo "| --- | --- |"
+    grep -E "^per_request/|time:" "$OUT/criterion.txt" | paste - - \
+      | sed -E 's#per_request/([a-z_]+).*time: +\[[^ ]+ [^ ]+ ([^ ]+ [^ ]+) .*#| \1 | \2 |#'
+  } >> "$RESULTS"
+fi
+
+echo "== 2. allocations per request"
+"$STACKS_BIN" alloc | tee "$OUT/alloc.tsv"
+{
+  echo ""
+  echo "## Heap allocations per request on the request's thread (counting allocator)"
+  echo ""
+  echo "| stack | allocations | added to bare |"
+  echo "| --- | --- | --- |"
+  awk -F'\t' 'NR==1{next} NR==2{base=$2} {printf "| %s | %s | %+.3f |\n", $1, $2, $2-base}' "$OUT/alloc.tsv"
+} >> "$RESULTS"
+
+echo "== 3. callgrind instructions per request"
+N=$([ "$QUICK" = 1 ] && echo 50 || echo 5000)
+instructions() { # stack requests -> total instructions (all threads)
+  local f="$OUT/callgrind.$1.$2"
+  valgrind --tool=callgrind --callgrind-out-file="$f" --separate-threads=no \
+    "$STACKS_BIN" run "$1" "$2" >/dev/null 2>&1
+  awk '/^(summary|totals):/ {print $2; exit}' "$f"
+}
+{
+  echo ""
+  echo "## Instructions per request (valgrind callgrind, all threads, $N requests minus a 0-request run)"
+  echo ""
+  echo "| stack | instructions per request | added to bare | ratio to TraceLayer's addition |"
+  echo "| --- | --- | --- | --- |"
+} >> "$RESULTS"
+declare -A IPR
+for s in "${STACKS[@]}"; do
+  zero=$(instructions "$s" 0); full=$(instructions "$s" "$N")
+  IPR[$s]=$(( (full - zero) / N ))
+  echo "$s: ${IPR[$s]} instructions per request"
+done
+for s in "${STACKS[@]}"; do
+  add=$(( IPR[$s] - IPR[bare] )); trace_add=$(( IPR[trace] - IPR[bare] ))
+  ratio=$(python3 -c "print(f'{$add/$trace_add:.2f}' if $trace_add else '-')")
+  echo "| $s | ${IPR[$s]} | $add | $ratio |" >> "$RESULTS"
+done
+
+echo "== 4. wrk over loopback"
+ROUNDS=$([ "$QUICK" = 1 ] && echo 1 || echo 5)
+DUR=$([ "$QUICK" = 1 ] && echo 1s || echo 10s)
+PORT=${BENCH_PORT:-18080}
+: > "$OUT/wrk.tsv"
+for round in $(seq 1 "$ROUNDS"); do
+  for s in "${STACKS[@]}"; do
+    taskset -c 0 "$STACKS_BIN" serve "$s" "127.0.0.1:$PORT" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+    for path in / /wp-login.php; do
+      out=$(taskset -c 1 wrk -t1 -c32 -d"$DUR" --latency "http://127.0.0.1:$PORT$path")
+      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+      p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+      printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$s" "$path" "$rps" "$p99" >> "$OUT/wrk.tsv"
+      echo "round $round $s $path: $rps req/s, p99 $p99"
+    done
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+done
+python3 - "$OUT/wrk.tsv" >> "$RESULTS" <<'PY'
+import statistics, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+def ms(v):
+    v = v.strip()
+    for unit, f in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if v.endswith(unit):
+            return float(v[: -len(unit)]) * f
+    return float("nan")
+print()
+print(f"## End to end over loopback (wrk -t1 -c32, server on core 0, wrk on core 1, {len(set(r[0] for r in rows))} interleaved rounds, medians)")
+print()
+print("| stack | path | requests/s | p99 latency | of bare axum's requests/s |")
+print("| --- | --- | --- | --- | --- |")
+med = {}
+for s in ["bare", "reqlog", "full", "trace"]:
+    for p in ["/", "/wp-login.php"]:
+        sel = [r for r in rows if r[1] == s and r[2] == p]
+        if not sel:
+            continue
+        rps = statistics.median(float(r[3]) for r in sel)
+        p99 = statistics.median(ms(r[4]) for r in sel)
+        med[(s, p)] = rps
+        base = med.get(("bare", p), rps)
+        print(f"| {s} | `{p}` | {rps:,.0f} | {p99:.2f} ms | {100 * rps / base:.1f} % |")
+PY
+echo ""
+echo "Results in $RESULTS"
+cat "$RESULTS"

@@ -1,0 +1,197 @@
+//! What each literal occurrence must also satisfy: where it sits in its form (the
+//! anchor) and, for a few rules, a cheap check of the bytes around it (the condition).
+
+use std::ops::Range;
+
+use super::normalize::Forms;
+use super::signatures::{
+    is_backup_archive, is_script, numeric_comparison, order_by_comment, starts_with_shell_command,
+    Anchor, Cond, Scope,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+/// Which form of the request an occurrence is in.
+pub(super) enum Region {
+    Decoded,
+    Normal,
+    Query,
+}
+
+pub(super) fn usize_range(r: &Range<u32>) -> Range<usize> {
+    r.start as usize..r.end as usize
+}
+
+pub(super) fn region_of(f: &Forms, s: usize) -> (Region, Range<usize>) {
+    if f.has_distinct_decoded() && s < f.decoded.end {
+        (Region::Decoded, f.decoded.clone())
+    } else if s < f.normal.end {
+        (Region::Normal, f.normal.clone())
+    } else {
+        // Matches never span the `\0` separators, so past the path is the query.
+        (Region::Query, f.query.clone().unwrap_or(s..s))
+    }
+}
+
+pub(super) fn scope_allows(scope: Scope, region: Region) -> bool {
+    match scope {
+        Scope::Path => region != Region::Query,
+        Scope::Normal => region == Region::Normal,
+        Scope::Query => region == Region::Query,
+        Scope::Target => true,
+    }
+}
+
+/// Whether a segment ends at `e`: end of the form, a `/` next, the literal itself ended
+/// with `/`, or (in the decoded path) a `;params` next.
+fn boundary(buf: &[u8], e: usize, range: &Range<usize>, region: Region) -> bool {
+    e >= range.end
+        || buf[e] == b'/'
+        || (e > range.start && buf[e - 1] == b'/')
+        || (region == Region::Decoded && buf[e] == b';')
+}
+
+pub(super) fn anchor_holds(
+    buf: &[u8],
+    anchor: Anchor,
+    s: usize,
+    e: usize,
+    range: &Range<usize>,
+    region: Region,
+) -> bool {
+    match anchor {
+        Anchor::Anywhere | Anchor::SegmentStart => true,
+        Anchor::Start => s == range.start,
+        Anchor::Root => s == range.start && boundary(buf, e, range, region),
+        Anchor::Exact => {
+            s == range.start && (e == range.end || (e + 1 == range.end && buf[e] == b'/'))
+        }
+        Anchor::Segment | Anchor::SegmentEnd => boundary(buf, e, range, region),
+        Anchor::End => e == range.end,
+        Anchor::Param => s > range.start && matches!(buf[s - 1], b'?' | b'&' | b';'),
+    }
+}
+
+pub(super) fn cond_holds(
+    buf: &[u8],
+    f: &Forms,
+    cond: Cond,
+    s: usize,
+    e: usize,
+    range: &Range<usize>,
+    region: Region,
+) -> bool {
+    let seg_end = |from: usize| {
+        buf[from..range.end]
+            .iter()
+            .position(|&b| b == b'/' || (region == Region::Decoded && b == b';'))
+            .map_or(range.end, |i| from + i)
+    };
+    match cond {
+        Cond::Always => true,
+        Cond::Script => {
+            // The literal starts with the segment's `/`.
+            let start = if buf[s] == b'/' { s + 1 } else { s };
+            is_script(&buf[start..seg_end(e.max(start))])
+        }
+        Cond::ScriptPath => is_script(last_segment(&buf[range.clone()])),
+        Cond::BackupArchive => {
+            let start = buf[range.start..e]
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map_or(range.start, |i| range.start + i + 1);
+            let at_root = start == range.start + 1;
+            is_backup_archive(&buf[start..seg_end(e)], at_root)
+        }
+        Cond::NumericValue => {
+            let digits = buf[e..range.end]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            digits > 0 && buf.get(e + digits).is_none_or(|&b| b == b'&' || b == 0)
+        }
+        Cond::ValueStart => {
+            let mut i = s;
+            while i > range.start && matches!(buf[i - 1], b'/' | b'.' | b' ') {
+                i -= 1;
+            }
+            if i >= range.start + 2 && buf[i - 1] == b':' && buf[i - 2].is_ascii_lowercase() {
+                i -= 2;
+            }
+            i > range.start && buf[i - 1] == b'='
+        }
+        // `or`, `and`, `order` as words: after a space, a bracket, a quote or the start.
+        Cond::NumericComparison | Cond::OrderByComment
+            if s > range.start
+                && !matches!(
+                    buf[s - 1],
+                    b' ' | b'\r' | b'\n' | b'(' | b')' | b'\'' | b'"' | b'?' | b'=' | b'/'
+                ) =>
+        {
+            false
+        }
+        Cond::NumericComparison => numeric_comparison(&buf[e..range.end]),
+        Cond::OrderByComment => order_by_comment(&buf[e..range.end]),
+        Cond::ShellCommandOnScript => {
+            starts_with_shell_command(&buf[e..range.end])
+                && is_script(last_segment(&buf[f.normal.clone()]))
+        }
+    }
+}
+
+/// The last non-empty segment (`/x.jsp/` is `x.jsp`), `;params` cut.
+pub(super) fn last_segment(path: &[u8]) -> &[u8] {
+    let path = path.split(|&b| b == b';').next().unwrap_or(path);
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    }
+}
+
+/// `() {` as a function definition, the start of every shellshock payload.
+pub(super) fn has_shellshock(ua: &[u8]) -> bool {
+    let mut rest = ua;
+    while let Some(i) = rest.iter().position(|&b| b == b'(') {
+        let after = rest[i + 1..].trim_ascii_start();
+        if let Some(after) = after.strip_prefix(b")") {
+            if after.trim_ascii_start().starts_with(b"{") {
+                return true;
+            }
+        }
+        rest = &rest[i + 1..];
+    }
+    false
+}
+
+/// A Log4j lookup: `${jndi:`, or a lookup nested in a lookup (`${${lower:j}ndi:`).
+pub(super) fn has_jndi_lookup(ua: &[u8]) -> bool {
+    let mut rest = ua;
+    while let Some(i) = rest.windows(2).position(|w| w == b"${") {
+        let after = &rest[i + 2..];
+        let window = &after[..after.len().min(64)];
+        let lower = |w: &[u8], n: &[u8]| w.windows(n.len()).any(|x| x.eq_ignore_ascii_case(n));
+        if lower(window, b"jndi") || lower(window, b"${") || lower(window, b"::-") {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_detectors() {
+        assert!(has_shellshock(b"() { :; }; echo"));
+        assert!(has_shellshock(b"x ( ) {"));
+        assert!(!has_shellshock(b"Mozilla/5.0 (X11; Linux x86_64)"));
+        assert!(has_jndi_lookup(b"${jndi:ldap://x}"));
+        assert!(has_jndi_lookup(b"${${lower:J}NDI:x}"));
+        assert!(has_jndi_lookup(b"${${::-j}ndi:x}"));
+        assert!(!has_jndi_lookup(b"price ${5}"));
+        assert_eq!(last_segment(b"/a/x.jsp/"), b"x.jsp");
+        assert_eq!(last_segment(b"/a/x.php;.jpg"), b"x.php");
+    }
+}

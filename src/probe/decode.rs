@@ -1,0 +1,298 @@
+//! Percent-decoding to a fixed point, in one pass.
+//!
+//! Every byte is written to the output; when the output then ends in an escape (`%2e`,
+//! `%u002e`, overlong UTF-8 `c0 ae`, full-width `ef bc 8e`), the escape is replaced by
+//! what it stands for, which is itself written the same way. So nested encodings of any
+//! depth (`%252e`, `%25%32%65`) decode in linear time, and the result contains no escape
+//! left to decode. Plain bytes, most of any real request, skip all that through a table.
+
+use std::ops::Range;
+
+pub(super) struct Decoded {
+    pub(super) range: Range<usize>,
+    pub(super) null_byte: bool,
+    /// A CR or LF was written (paths only: in a query they are plain).
+    pub(super) line_break: bool,
+    /// Where a path stopped: the index of the raw `?` in the input.
+    pub(super) stopped_at: Option<usize>,
+    /// The decoded path is already in normal form. Only ever set when nothing needed
+    /// decoding (otherwise [`canonicalize`] runs and decides).
+    pub(super) canonical: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A path: `/`, `\`, `;` and `?` are structural; a raw `?` ends it if `stop_at_query`.
+    Path { stop_at_query: bool },
+    /// A query: `+` is a space.
+    Query,
+}
+
+/// Byte-table entries: 0 for a byte that needs the reducing path (`%`, NUL, non-ASCII,
+/// and in a path CR and LF, so that the reducing path can note them);
+/// `STRUCTURAL | b` for a path's `/`, `;` and `?` (with `\` as `/`); otherwise the byte
+/// folded (and in a query `+` as a space).
+const STRUCTURAL: u8 = 0x80;
+
+/// Appends the decoded form of `input` to `buf`.
+pub(super) fn decode_into(buf: &mut Vec<u8>, input: &[u8], mode: Mode) -> Decoded {
+    let table = match mode {
+        Mode::Path { .. } => &PATH_BYTES,
+        Mode::Query => &QUERY_BYTES,
+    };
+    let stop_at_query = mode
+        == Mode::Path {
+            stop_at_query: true,
+        };
+    let start = buf.len();
+    buf.resize(start + input.len(), 0);
+    let mut d = Decoder {
+        out: &mut buf[start..],
+        len: 0,
+        null_byte: false,
+        line_break: false,
+    };
+    // Plain bytes (most of any real path) are mapped through the table. Structural bytes
+    // are written as they are, noting what would make the path not canonical. The rest,
+    // and any byte right after an escape's `%`, take the reducing `push`.
+    let mut plain_only = true;
+    let mut careful = false;
+    let mut stopped_at = None;
+    let mut prev = 0;
+    let mut i = 0;
+    loop {
+        if !careful {
+            // A run of plain bytes (and `/`), written without index checks: the output
+            // never gets ahead of the input, so the zip below never runs short.
+            let mut n = 0;
+            for (o, &b) in d.out[d.len..].iter_mut().zip(&input[i..]) {
+                let t = table[usize::from(b)];
+                let m = if t.wrapping_sub(1) < STRUCTURAL - 1 {
+                    t
+                } else if t == STRUCTURAL | b'/' {
+                    plain_only &= !matches!(prev, b'/' | b'.' | b' ');
+                    b'/'
+                } else {
+                    break;
+                };
+                *o = m;
+                prev = m;
+                n += 1;
+            }
+            d.len += n;
+            i += n;
+        }
+        let Some(&b) = input.get(i) else {
+            break;
+        };
+        let t = table[usize::from(b)];
+        if t == STRUCTURAL | b'?' && stop_at_query {
+            stopped_at = Some(i);
+            break;
+        }
+        if t & STRUCTURAL != 0 && !careful {
+            // `;`, a `?` kept in the path, or a `/` right after an escape's `%`: none can
+            // complete an escape, so no reduction to try.
+            let m = t & !STRUCTURAL;
+            if m == b';' || (m == b'/' && matches!(prev, b'/' | b'.' | b' ')) {
+                plain_only = false;
+            }
+            d.put(m);
+        } else {
+            plain_only = false;
+            d.push(if t == 0 { b } else { t & !STRUCTURAL });
+            careful = d.escape_pending();
+        }
+        prev = d.len.checked_sub(1).map_or(0, |p| d.out[p]);
+        i += 1;
+    }
+    let (len, null_byte, line_break) = (d.len, d.null_byte, d.line_break);
+    buf.truncate(start + len);
+    let out = &buf[start..];
+    // `//`, `/./`, `/../` and segments ending in a dot or space were caught above.
+    let canonical =
+        plain_only && out.first() == Some(&b'/') && !matches!(out.last(), Some(b'.' | b' '));
+    Decoded {
+        range: start..buf.len(),
+        null_byte,
+        line_break,
+        stopped_at,
+        canonical,
+    }
+}
+
+/// Decodes into a slice sized to the input: decoding never makes the output longer than
+/// the input read so far (every reduction replaces at least two bytes with at most one,
+/// or six with at most three), so the slice cannot overflow, and a write index instead of
+/// `Vec::push` keeps the hot loop in registers.
+struct Decoder<'a> {
+    out: &'a mut [u8],
+    len: usize,
+    null_byte: bool,
+    line_break: bool,
+}
+
+impl Decoder<'_> {
+    /// Appends a byte without trying reductions.
+    #[inline]
+    fn put(&mut self, b: u8) {
+        self.out[self.len] = b;
+        self.len += 1;
+    }
+
+    /// Whether the next ASCII byte could complete an escape: a `%` among the last five
+    /// bytes (`%uXXXX` is the longest). Non-ASCII reductions need a non-ASCII byte.
+    fn escape_pending(&self) -> bool {
+        self.out[self.len.saturating_sub(5)..self.len].contains(&b'%')
+    }
+
+    /// Pushes one byte, then reduces the tail while it ends in something encoded.
+    ///
+    /// Invariant: the output never contains a reducible sequence, except one that ends at
+    /// the byte just pushed; so checking the tail is enough, and each reduction shrinks
+    /// the output, which bounds the total work by the input length.
+    fn push(&mut self, mut b: u8) {
+        loop {
+            if b == 0 {
+                self.null_byte = true;
+                return;
+            }
+            if b == b'\\' {
+                b = b'/';
+            }
+            self.line_break |= b == b'\r' || b == b'\n';
+            self.put(fold(b));
+            match self.reduce() {
+                Some(next) => b = next,
+                None => return,
+            }
+        }
+    }
+
+    /// If the tail is an escape, replaces it and returns the ASCII byte to push next.
+    fn reduce(&mut self) -> Option<u8> {
+        let t = &self.out[..self.len];
+        let n = t.len();
+        // %hh
+        if n >= 3 && t[n - 3] == b'%' {
+            if let (Some(h), Some(l)) = (hex(t[n - 2]), hex(t[n - 1])) {
+                self.len -= 3;
+                let v = (h << 4) | l;
+                if v < 0x80 {
+                    return Some(v);
+                }
+                // A raw high byte: part of a UTF-8 sequence, or an overlong form that the
+                // checks below reduce once its continuation bytes arrive.
+                self.put(v);
+                return self.reduce_utf8();
+            }
+        }
+        // %uXXXX (IIS)
+        if n >= 6 && t[n - 6] == b'%' && t[n - 5] == b'u' {
+            let code = t[n - 4..]
+                .iter()
+                .try_fold(0u32, |v, &c| Some((v << 4) | u32::from(hex(c)?)));
+            if let Some(v) = code {
+                self.len -= 6;
+                if let Some(a) = ascii_for(v) {
+                    return Some(a);
+                }
+                let c = char::from_u32(v).unwrap_or(char::REPLACEMENT_CHARACTER);
+                let mut utf8 = [0; 4];
+                // A non-ASCII, non-full-width char: it cannot complete any escape.
+                for &b in c.encode_utf8(&mut utf8).as_bytes() {
+                    self.put(b);
+                }
+                return None;
+            }
+        }
+        self.reduce_utf8()
+    }
+
+    /// Overlong UTF-8 of ASCII (`c0 af` is `/`) and full-width ASCII (`ef bc 8e` is `.`).
+    fn reduce_utf8(&mut self) -> Option<u8> {
+        let t = &self.out[..self.len];
+        let n = t.len();
+        let cont = |b: u8| (0x80..=0xbf).contains(&b);
+        let (len, v) = if n >= 2 && (t[n - 2] == 0xc0 || t[n - 2] == 0xc1) && cont(t[n - 1]) {
+            (2, ((t[n - 2] & 0x1f) << 6) | (t[n - 1] & 0x3f))
+        } else if n >= 3
+            && t[n - 3] == 0xe0
+            && (t[n - 2] == 0x80 || t[n - 2] == 0x81)
+            && cont(t[n - 1])
+        {
+            (3, ((t[n - 2] & 0x3f) << 6) | (t[n - 1] & 0x3f))
+        } else if n >= 4
+            && t[n - 4] == 0xf0
+            && t[n - 3] == 0x80
+            && (t[n - 2] == 0x80 || t[n - 2] == 0x81)
+            && cont(t[n - 1])
+        {
+            (4, ((t[n - 2] & 0x3f) << 6) | (t[n - 1] & 0x3f))
+        } else if n >= 3
+            && t[n - 3] == 0xef
+            && t[n - 2] == 0xbc
+            && (0x81..=0xbf).contains(&t[n - 1])
+        {
+            (3, t[n - 1] - 0x81 + 0x21)
+        } else if n >= 3
+            && t[n - 3] == 0xef
+            && t[n - 2] == 0xbd
+            && (0x80..=0x9e).contains(&t[n - 1])
+        {
+            (3, t[n - 1] - 0x80 + 0x60)
+        } else {
+            return None;
+        };
+        self.len -= len;
+        Some(v)
+    }
+}
+
+/// ASCII case folding; tab, vertical tab and form feed become a space.
+const fn fold(b: u8) -> u8 {
+    match b {
+        b'\t' | 0x0b | 0x0c => b' ',
+        _ => b.to_ascii_lowercase(),
+    }
+}
+
+/// The decoder's byte table for a path or a query (see [`STRUCTURAL`]).
+const fn byte_table(query: bool) -> [u8; 256] {
+    let mut t = [0; 256];
+    let mut b = 1;
+    while b < 0x80 {
+        t[b] = match b as u8 {
+            b'%' => 0,
+            b'\r' | b'\n' if !query => 0,
+            b'+' if query => b' ',
+            b'\\' if query => b'/',
+            b'\\' => STRUCTURAL | b'/',
+            c @ (b'/' | b';' | b'?') if !query => STRUCTURAL | c,
+            c => fold(c),
+        };
+        b += 1;
+    }
+    t
+}
+
+static PATH_BYTES: [u8; 256] = byte_table(false);
+static QUERY_BYTES: [u8; 256] = byte_table(true);
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// The ASCII byte a `%uXXXX` code point stands for: itself, or a full-width form.
+fn ascii_for(v: u32) -> Option<u8> {
+    match v {
+        0..=0x7f => u8::try_from(v).ok(),
+        0xff01..=0xff5e => u8::try_from(v - 0xfee0).ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,149 @@
+//! Probe detection: recognises the requests of vulnerability scanners and bots, and tells
+//! browsers, crawlers, scanners and tools apart by their `User-Agent`.
+//!
+//! [`Classifier::classify`] looks at a request's method, target and user agent and
+//! returns a [`ProbeMatch`]: a [`ProbeCategory`] and the stable id of the rule that
+//! matched. [`Classifier::user_agent`] returns a [`UserAgentClass`]. Both are pure
+//! functions of their input; the `ProbeDetector` layer puts them on the request path.
+//!
+//! ```
+//! use http::Method;
+//! use reqlog::probe::{Classifier, ClientKind, ProbeCategory};
+//!
+//! let classifier = Classifier::default();
+//! let m = classifier
+//!     .classify(&Method::GET, "/..%252f..%252f..%252fetc%252fpasswd", None)
+//!     .unwrap();
+//! assert_eq!(m.category, ProbeCategory::Traversal);
+//! assert_eq!(classifier.classify(&Method::GET, "/search?q=select+statements+in+sql", None), None);
+//! assert_eq!(classifier.user_agent(Some(b"sqlmap/1.7.2#stable")).kind, ClientKind::Scanner);
+//! ```
+//!
+//! # Categories
+//!
+//! From the most specific to the least (the order that decides when several match):
+//!
+//! - `webshell`: a shell someone uploaded, or any script in an upload folder:
+//!   `/wp-content/uploads/2023/05/c99.php`, `/.well-known/x.php`, `/cmd.jsp`.
+//! - `iot`: routers, cameras, DVRs, NAS, VPN and firewall appliances:
+//!   `/boaform/admin/formLogin`, `/HNAP1/`, `/remote/fgt_lang`, `/dana-na/…`.
+//! - `framework`: exploits and debug endpoints of frameworks and servers:
+//!   `/actuator/env`, `/_ignition/execute-solution`, `/vendor/phpunit/…/eval-stdin.php`.
+//! - `secrets`: dotfiles, VCS metadata, keys, configs, dumps, backups and archives:
+//!   `/.env`, `/.git/config`, `/wp-config.php.bak`, `/backup.zip`.
+//! - `wordpress`: login, XML-RPC, wp-admin/includes/content, plugins, user enumeration:
+//!   `/wp-login.php`, `/xmlrpc.php`, `/?author=1`.
+//! - `cgi`: CGI scripts, shellshock, PHP-CGI argument injection: `/cgi-bin/test.cgi`.
+//! - `traversal`: `../` in any encoding, system files, `file://`, null bytes:
+//!   `/%2e%2e/%2e%2e/etc/passwd`, `/?file=....//....//etc/shadow`.
+//! - `injection`: SQL, XSS, command, template, NoSQL, LDAP, CRLF and JNDI payloads in
+//!   the path or the query: `/?id=1%20UNION%20SELECT%20NULL--`, `/?x=${jndi:ldap://…}`.
+//! - `admin`: generic admin panels, Tomcat manager, `server-status`: `/administrator/`.
+//! - `php`: phpMyAdmin/Adminer, `phpinfo`, Xdebug, any stray `.php`: `/pma/`, `/x.php`.
+//!
+//! So `webshell > iot > framework > secrets > wordpress > cgi > traversal > injection >
+//! admin > php` ([`ProbeCategory::PRECEDENCE`]): the product attacked beats the technique,
+//! a known shell name beats the folder it sits in. Within a category the first rule of
+//! the built-in tables (then the user's rules, in order) names the match.
+//!
+//! Paths that browsers and crawlers ask for on their own (`/favicon.ico`, `/robots.txt`,
+//! `/.well-known/…`, icons, manifests, sitemaps) are never probes, unless a server-side
+//! script is asked for inside them. [`ProbeRules::allow_path`] adds the site's own
+//! routes; payloads (traversal, injection, shellshock) are still reported on them.
+//!
+//! Injection rules require attack syntax, not words: a closing quote then `or` and a
+//! comparison, `union select` then a column list, `sleep(` as called in SQL (not
+//! `time.sleep(1)`), `<script`, `javascript:` then code. A search for "select statements
+//! in sql", a post about WordPress logins or an OData `$filter=Name eq 'x'` pass.
+//!
+//! # Normalisation
+//!
+//! Scanners encode their paths to slip past naive matching, so matching happens on
+//! normalised forms ([`normalize_path`] shows the normal form): percent-decoding to a
+//! fixed point (double, triple, nested encodings), `%uXXXX`, overlong UTF-8 (`%c0%af` is
+//! `/`) and full-width forms, ASCII case folding, `\` as `/`, tabs as spaces, null bytes
+//! removed (and reported as `traversal`), `//` and `/./` collapsed, `;params` and
+//! trailing dots and spaces cut from segments, `..` resolved. Dot segments are detected
+//! before they are resolved, and path signatures see the decoded path too, so
+//! `/cgi-bin/.%2e/.%2e/bin/sh` is both a CGI request and a traversal (reported as `cgi`).
+//!
+//! # Clients
+//!
+//! [`Classifier::user_agent`] looks the header up in one case-insensitive automaton of
+//! some 330 tokens (crawlers by their own names, scanners, tools, rendering engines); the
+//! strongest kind found wins: scanner > crawler > tool > browser. See [`ClientKind`].
+//!
+//! # Cost
+//!
+//! Classifying is flat in the number of rules. All literal signatures, built-in and
+//! custom, are compiled into one Aho-Corasick DFA, run once over the decoded path, the
+//! normal path (when it differs) and the decoded query laid end to end; a long haystack is
+//! scanned as two interleaved halves. The few signatures that need structure (SQL syntax,
+//! template arithmetic, script URLs) form one regex set; each declares literals it cannot
+//! match without, which sit in the same automaton as triggers, and the set runs only if
+//! one was seen, from just before the first (custom regex rules are a second set, run on
+//! the normal path, only when there are some). The rest are a few checks per occurrence.
+//!
+//! Decoding is one pass (nested encodings included) into a thread-local buffer, so a
+//! request that matches nothing allocates nothing once the buffer has grown: at most
+//! [`MAX_INPUT`] bytes of path and as many of query are looked at (2 KiB of user agent),
+//! so the buffer stays under ~25 KiB per thread. A match found by a literal costs one
+//! reference-count increment; one found by a regex, one small allocation.
+//!
+//! Reference figures (criterion, `benches/probe.rs`, on a shared 2-vCPU VM): a 31-byte
+//! path BENIGN, a 65-byte probe PROBE, a 54-byte query SHORTQ, a 320-byte query with
+//! quotes LONGQ (decoding and the automaton cost about 3 ns per byte between them), with
+//! 7,000 custom rules on top CUSTOM; a browser user agent UABROWSER, a 200-byte crawler
+//! one UACRAWLER. Memory: the built-in automaton takes about 2.6 MiB and the user-agent
+//! one 1.2 MiB, both built once per process (about 11 ms) and shared by
+//! `Classifier::default()`; custom literals grow the automaton (7,000 of them: about
+//! 10 MiB); the regex set keeps a lazy-DFA cache in each thread that runs it.
+//!
+//! # What it will not catch
+//!
+//! - Anything in a request body: POST payloads, uploaded files, JSON bodies.
+//! - Headers other than the user agent (only shellshock and Log4Shell are looked for
+//!   there): payloads in `Referer`, `Cookie`, `X-Forwarded-For` pass unseen.
+//! - Novel exploits with no path marker: a zero-day against a route the signatures do
+//!   not know, or a probe for a plausible path of the site itself.
+//! - Low-and-slow scanners with browser user agents asking for ordinary-looking paths;
+//!   the detector's rate rule (many 404s from one client) is there for those.
+//! - Obfuscations the normaliser does not undo: payloads split across parameters, SQL
+//!   keywords broken up in ways the patterns do not allow for, HTML entities.
+//! - Crawlers not in the table are recognised by generic markers (`…bot/1.0`, `spider`,
+//!   `crawler`) but get no name; a bot that sends a browser's user agent is a browser.
+
+mod category;
+mod checks;
+mod classify;
+mod compile;
+mod crawlers;
+mod decode;
+mod normalize;
+mod rules;
+mod scan;
+mod signatures;
+
+#[cfg(test)]
+mod heldout;
+
+// ---- Middleware (layer, service, 404-rate rule) ----
+// The `ProbeDetector` layer files are declared here, e.g. `mod layer; mod service;
+// mod rate;`, with their re-exports below the ones of the classification engine.
+mod future;
+mod layer;
+mod rate;
+mod service;
+mod verdict;
+
+pub use future::ResponseFuture;
+pub use layer::{Block, ProbeDetector};
+pub use rate::ScanRule;
+pub use service::ProbeDetectorService;
+pub use verdict::ProbeVerdict;
+
+pub use category::{ProbeCategory, ProbeMatch};
+pub use classify::Classifier;
+pub use crawlers::{ClientKind, UserAgentClass};
+pub use normalize::{normalize_path, MAX_INPUT};
+pub use rules::{CustomRule, ProbeRules, RuleError};

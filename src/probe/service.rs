@@ -1,0 +1,136 @@
+//! [`ProbeDetectorService`]: classifies the request, blocks if asked, counts 404s.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::header::USER_AGENT;
+use http::{Request, Response};
+use tower_service::Service;
+
+use super::future::ResponseFuture;
+use super::layer::Shared;
+use super::{ClientKind, ProbeVerdict};
+use crate::{Level, RecordHandle};
+
+/// The service made by [`ProbeDetector`](super::ProbeDetector).
+#[derive(Clone)]
+pub struct ProbeDetectorService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S> std::fmt::Debug for ProbeDetectorService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProbeDetectorService")
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> ProbeDetectorService<S> {
+    pub(crate) fn new(inner: S, shared: Arc<Shared>) -> Self {
+        ProbeDetectorService { inner, shared }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for ProbeDetectorService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let shared = &self.shared;
+        let handle = RecordHandle::from_request(&req).cloned();
+        let client = handle
+            .as_ref()
+            .and_then(RecordHandle::client_ip)
+            .or_else(|| crate::request_log::peer(req.extensions()));
+        let ua = req.headers().get(USER_AGENT).map(|v| v.as_bytes());
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let probe = shared.classifier.classify(req.method(), target, ua);
+        let agent = shared.classifier.user_agent(ua);
+        let scanning = client.is_some_and(|ip| shared.tracker.is_scanning(ip));
+        let blocked = shared.block.is_some() && (scanning || agent.kind == ClientKind::Scanner);
+        let verdict = ProbeVerdict {
+            probe,
+            agent,
+            scanning,
+            blocked,
+        };
+        match &handle {
+            Some(h) => write_record(h, &verdict),
+            None => {
+                req.extensions_mut().insert(verdict.clone());
+            }
+        }
+        let tracking = client.map(|ip| Tracking {
+            ip,
+            path_hash: shared.tracker.path_hash(req.uri().path()),
+            handle: handle.clone(),
+            shared: self.shared.clone(),
+        });
+        match (blocked, shared.block) {
+            (true, Some(block)) => ResponseFuture::blocked(block, tracking),
+            _ => ResponseFuture::new(self.inner.call(req), tracking),
+        }
+    }
+}
+
+/// What the response needs to count a 404 against the client.
+pub(crate) struct Tracking {
+    pub(crate) ip: IpAddr,
+    pub(crate) path_hash: u32,
+    pub(crate) handle: Option<RecordHandle>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Tracking {
+    /// Counts a not-found answer; marks the line if the client is now flagged.
+    pub(crate) fn not_found(&self) {
+        if self
+            .shared
+            .tracker
+            .record_not_found(self.ip, self.path_hash)
+        {
+            if let Some(h) = &self.handle {
+                let mut r = h.lock();
+                r.client_scanning = true;
+                r.min_level = r.min_level.max(Level::Warn);
+            }
+        }
+    }
+}
+
+fn write_record(handle: &RecordHandle, v: &ProbeVerdict) {
+    let mut r = handle.lock();
+    if let Some(m) = &v.probe {
+        r.probe = Some(crate::record::ProbeFields {
+            category: m.category.as_str(),
+            rule: m.rule.clone(),
+        });
+    }
+    r.client_kind = Some(v.agent.kind.as_str());
+    r.client_crawler = match v.agent.kind {
+        ClientKind::Crawler => v.agent.name,
+        _ => None,
+    };
+    r.client_scanning = v.scanning;
+    r.client_blocked = v.blocked;
+    if v.probe.is_some() || v.scanning || v.blocked {
+        r.min_level = r.min_level.max(Level::Warn);
+    }
+    drop(r);
+    let _ = handle.cell.verdict.set(v.clone());
+}
