@@ -45,15 +45,17 @@ if [ "$QUICK" = 1 ]; then
   cargo bench --bench overhead -- --test
 else
   cargo bench --bench overhead -- --noplot 2>&1 | tee "$OUT/criterion.txt"
-  {
-    echo ""
-    echo "## In-process cost per request (criterion, median estimate)"
-    echo ""
-    echo "| stack | time per request |"
-    echo "| --- | --- |"
-    grep -E "^per_request/|time:" "$OUT/criterion.txt" | paste - - \
-      | sed -E 's#per_request/([a-z_]+).*time: +\[[^ ]+ [^ ]+ ([^ ]+ [^ ]+) .*#| \1 | \2 |#'
-  } >> "$RESULTS"
+  python3 - "$OUT/criterion.txt" >> "$RESULTS" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+print()
+print("## In-process cost per request (criterion, median estimate)")
+print()
+print("| stack | time per request |")
+print("| --- | --- |")
+for name, mid, unit in re.findall(r"per_request/(\w+)\s+time:\s+\[\S+ \S+ (\S+) (\S+) ", text):
+    print(f"| {name} | {mid} {unit} |")
+PY
 fi
 
 echo "== 2. allocations per request"
