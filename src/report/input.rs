@@ -1,0 +1,169 @@
+//! Input: files or stdin, plain or gzip (by magic bytes), split into lines with a cap
+//! on line length so a file without newlines cannot exhaust memory.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use flate2::read::MultiGzDecoder;
+
+use super::parse::find_byte;
+
+/// Read buffer size: large reads keep the system-call count low.
+const BUFFER: usize = 256 * 1024;
+
+/// Reads up to two bytes (fewer only at the end of input), retrying short reads.
+fn read_magic(input: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut magic = [0u8; 2];
+    let mut n = 0;
+    while n < 2 {
+        match input.read(&mut magic[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(magic[..n].to_vec())
+}
+
+/// Calls `f` with every line of `input` (without `\n`), or with `None` for a line longer
+/// than `max` bytes, which is skipped. gzip input is decompressed (`*gzip` says so).
+pub(crate) fn for_each_line(
+    mut input: impl Read,
+    max: usize,
+    gzip: &mut bool,
+    mut f: impl FnMut(Option<&[u8]>),
+) -> io::Result<()> {
+    let magic = read_magic(&mut input)?;
+    let whole = io::Cursor::new(magic.clone()).chain(input);
+    if magic == [0x1f, 0x8b] {
+        *gzip = true;
+        let decoder = MultiGzDecoder::new(BufReader::with_capacity(BUFFER, whole));
+        split(BufReader::with_capacity(BUFFER, decoder), max, &mut f)
+    } else {
+        split(BufReader::with_capacity(BUFFER, whole), max, &mut f)
+    }
+}
+
+fn split(mut input: impl BufRead, max: usize, f: &mut impl FnMut(Option<&[u8]>)) -> io::Result<()> {
+    // A line that spans two buffers is gathered here; `skipping` once it passed `max`.
+    let mut pending: Vec<u8> = Vec::new();
+    let mut skipping = false;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let mut start = 0;
+        while let Some(end) = find_byte(buf, start, b'\n') {
+            let piece = &buf[start..end];
+            if skipping {
+                skipping = false;
+            } else if pending.is_empty() {
+                if piece.len() > max {
+                    f(None);
+                } else {
+                    f(Some(piece));
+                }
+            } else if pending.len() + piece.len() > max {
+                pending.clear();
+                f(None);
+            } else {
+                pending.extend_from_slice(piece);
+                f(Some(&pending));
+                pending.clear();
+            }
+            start = end + 1;
+        }
+        let rest = &buf[start..];
+        if !skipping && !rest.is_empty() {
+            if pending.len() + rest.len() > max {
+                pending = Vec::new();
+                skipping = true;
+                f(None);
+            } else {
+                pending.extend_from_slice(rest);
+            }
+        }
+        let used = buf.len();
+        input.consume(used);
+    }
+    if !skipping && !pending.is_empty() {
+        // The last line had no newline: a file cut mid-write. Parse what is there.
+        f(Some(&pending));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lines(input: &[u8], max: usize) -> (Vec<Option<String>>, bool) {
+        let mut out = Vec::new();
+        let mut gzip = false;
+        for_each_line(input, max, &mut gzip, |l| {
+            out.push(l.map(|l| String::from_utf8_lossy(l).into_owned()))
+        })
+        .unwrap();
+        (out, gzip)
+    }
+
+    #[test]
+    fn splits_and_caps() {
+        let (l, gz) = lines(b"a\nbb\n\nccc", 100);
+        assert!(!gz);
+        assert_eq!(
+            l,
+            [
+                Some("a".into()),
+                Some("bb".into()),
+                Some("".into()),
+                Some("ccc".into())
+            ]
+        );
+        let (l, _) = lines(b"short\nthis line is too long\nok\n", 6);
+        assert_eq!(l, [Some("short".into()), None, Some("ok".into())]);
+        let (l, _) = lines(b"", 6);
+        assert!(l.is_empty());
+        let (l, _) = lines(b"x", 6);
+        assert_eq!(l, [Some("x".into())]);
+    }
+
+    #[test]
+    fn long_lines_across_buffers() {
+        let mut input = vec![b'a'; BUFFER + 10];
+        input.push(b'\n');
+        input.extend_from_slice(b"next\n");
+        input.extend(std::iter::repeat_n(b'b', 3 * BUFFER));
+        input.extend_from_slice(b"\nlast");
+        let (l, _) = lines(&input, BUFFER + 10);
+        assert_eq!(l.len(), 4);
+        assert_eq!(l[0].as_ref().map(String::len), Some(BUFFER + 10));
+        assert_eq!(l[1].as_deref(), Some("next"));
+        assert_eq!(l[2], None);
+        assert_eq!(l[3].as_deref(), Some("last"));
+    }
+
+    #[test]
+    fn gzip_members_and_truncation() {
+        let gz = |text: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text).unwrap();
+            e.finish().unwrap()
+        };
+        let mut both = gz(b"one\ntwo\n");
+        both.extend(gz(b"three\n"));
+        let (l, gzip) = lines(&both, 100);
+        assert!(gzip);
+        assert_eq!(l.len(), 3);
+        let cut = &both[..both.len() / 3];
+        let mut gzip = false;
+        let result = for_each_line(cut, 100, &mut gzip, |_| {});
+        assert!(result.is_err());
+    }
+}

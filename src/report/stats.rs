@@ -1,0 +1,621 @@
+//! The aggregation: one pass over the records, every table bounded.
+//!
+//! Caps (documented in the module docs of `report`): see the constants below. A table
+//! that reached its cap says so, and its counts are marked as estimates.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashMap};
+
+use super::agent::{self, CRAWLER, KINDS, SCANNER};
+use super::parse::{Entry, Event, Skip, Text};
+use super::sketch::{hash64, Distinct, Histogram, Hll, TopK};
+use super::time::Micros;
+use super::timeline::{Timeline, SLOTS};
+use crate::probe::Classifier;
+
+/// Routes (or paths) counted for "top routes".
+pub(crate) const ROUTES_CAP: usize = 1000;
+/// Paths counted for "top probed paths" and "not found".
+pub(crate) const PATHS_CAP: usize = 1000;
+/// Clients counted for "top clients" among attackers.
+pub(crate) const CLIENTS_CAP: usize = 1000;
+/// Crawlers counted by name.
+pub(crate) const CRAWLERS_CAP: usize = 64;
+/// Distinct pages counted exactly per crawler (then estimated).
+pub(crate) const PAGES_CAP: usize = 4096;
+/// (crawler, status, path) triples counted for refused and missing pages.
+pub(crate) const MISSES_CAP: usize = 500;
+/// Action names, probe categories, probe rules, action details.
+pub(crate) const NAMES_CAP: usize = 256;
+/// Users whose funnel steps are remembered (distinct users are counted beyond it).
+pub(crate) const USERS_CAP: usize = 200_000;
+/// User agents whose guessed kind is remembered, and the longest one remembered
+/// (at most 2 MiB).
+const UA_CACHE_CAP: usize = 4096;
+const UA_CACHE_KEY_MAX: usize = 512;
+
+/// The funnel's steps, in order.
+pub(crate) const FUNNEL: [&str; 3] = ["newsletter.subscribe", "account.login", "purchase"];
+
+/// What was read, and what was skipped and why.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct InputCounts {
+    pub(crate) lines: u64,
+    pub(crate) formats: [u64; 3],
+    pub(crate) blank: u64,
+    pub(crate) malformed: u64,
+    pub(crate) foreign: u64,
+    pub(crate) too_long: u64,
+    pub(crate) filtered: u64,
+    pub(crate) starts: u64,
+    pub(crate) dropped_records: u64,
+    pub(crate) dropped_lines: u64,
+    pub(crate) other_events: u64,
+    pub(crate) without_time: u64,
+    pub(crate) without_duration: u64,
+    pub(crate) kinds_guessed: u64,
+    /// Requests whose line has the detector's fields (`client.kind`).
+    pub(crate) with_detector: u64,
+    pub(crate) actions_unreadable: u64,
+    /// Requests without the detector's fields, classified with its rules, and the
+    /// probes found among them.
+    pub(crate) probes_inferred_from: u64,
+    pub(crate) probes_inferred: u64,
+}
+
+/// A probe verdict: from the line, or from the detector's rules when the line has none.
+struct Probe<'a> {
+    category: Cow<'a, [u8]>,
+    rule: Cow<'a, [u8]>,
+}
+
+/// Per route.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RouteData {
+    pub(crate) client_errors: u64,
+    pub(crate) server_errors: u64,
+    pub(crate) duration_us: u64,
+    pub(crate) timed: u64,
+}
+
+/// Per crawler.
+#[derive(Clone, Debug)]
+pub(crate) struct CrawlerData {
+    pub(crate) ok: u64,
+    pub(crate) refused: u64,
+    pub(crate) not_found: u64,
+    pub(crate) robots: u64,
+    pub(crate) pages: Distinct,
+    pub(crate) first: Option<Micros>,
+    pub(crate) last: Option<Micros>,
+}
+
+impl Default for CrawlerData {
+    fn default() -> Self {
+        CrawlerData {
+            ok: 0,
+            refused: 0,
+            not_found: 0,
+            robots: 0,
+            pages: Distinct::new(PAGES_CAP),
+            first: None,
+            last: None,
+        }
+    }
+}
+
+/// Per attacking client.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ClientData {
+    pub(crate) probes: u64,
+    pub(crate) not_found: u64,
+    /// Probe category slots seen (bit per slot of [`Names`]).
+    pub(crate) categories: u32,
+    pub(crate) scanning: bool,
+    pub(crate) blocked: u64,
+    pub(crate) scanner_agent: bool,
+    pub(crate) first: Option<Micros>,
+    pub(crate) last: Option<Micros>,
+    pub(crate) user_agent: Option<Box<str>>,
+}
+
+/// Names given a chart slot in order of appearance; the last slot is "other".
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Names {
+    names: Vec<Box<str>>,
+}
+
+impl Names {
+    pub(crate) fn slot(&mut self, name: &str) -> usize {
+        if let Some(i) = self.names.iter().position(|n| **n == *name) {
+            return i;
+        }
+        if self.names.len() < SLOTS - 1 {
+            self.names.push(name.into());
+            self.names.len() - 1
+        } else {
+            SLOTS - 1
+        }
+    }
+
+    /// The name of a slot; `None` for "other".
+    pub(crate) fn name(&self, slot: usize) -> Option<&str> {
+        self.names.get(slot).map(|n| &**n)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+}
+
+/// Users: funnel steps per pseudonym (up to [`USERS_CAP`]), and a sketch of all.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Users {
+    pub(crate) steps: HashMap<u64, u8>,
+    pub(crate) sketch: Hll,
+    pub(crate) full: bool,
+}
+
+impl Users {
+    fn see(&mut self, id: u64, steps: u8) {
+        self.sketch.insert(id);
+        if let Some(s) = self.steps.get_mut(&id) {
+            *s |= steps;
+        } else if self.steps.len() < USERS_CAP {
+            self.steps.insert(id, steps);
+        } else {
+            self.full = true;
+        }
+    }
+
+    /// Distinct users, and whether the number is an estimate.
+    pub(crate) fn distinct(&self) -> (u64, bool) {
+        if self.full {
+            (self.sketch.estimate(), true)
+        } else {
+            (self.steps.len() as u64, false)
+        }
+    }
+
+    /// Users who did each step and every step before it, at any time in the window.
+    pub(crate) fn funnel(&self) -> [u64; 3] {
+        let mut out = [0; 3];
+        for &s in self.steps.values() {
+            for (k, n) in out.iter_mut().enumerate() {
+                let mask = (1u8 << (k + 1)) - 1;
+                if s & mask == mask {
+                    *n += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Everything the report counts.
+#[derive(Clone, Debug)]
+pub(crate) struct Stats {
+    pub(crate) input: InputCounts,
+    pub(crate) requests: u64,
+    pub(crate) first: Option<Micros>,
+    pub(crate) last: Option<Micros>,
+    /// Index 0: no status or outside 100..=599; 1 to 5: 1xx to 5xx.
+    pub(crate) status_classes: [u64; 6],
+    pub(crate) status_codes: BTreeMap<u16, u64>,
+    pub(crate) outcomes: TopK<()>,
+    pub(crate) durations: Histogram,
+    pub(crate) bytes: u64,
+    pub(crate) routes: TopK<RouteData>,
+    pub(crate) kinds: [u64; KINDS.len()],
+    pub(crate) timeline: Timeline,
+    pub(crate) probe_slots: Names,
+    pub(crate) action_slots: Names,
+    // Users.
+    pub(crate) actions: TopK<()>,
+    pub(crate) action_total: u64,
+    pub(crate) action_details: TopK<()>,
+    pub(crate) users: Users,
+    pub(crate) requests_with_user: u64,
+    // Search engines.
+    pub(crate) crawlers: TopK<CrawlerData>,
+    pub(crate) crawler_misses: TopK<()>,
+    pub(crate) crawler_requests: u64,
+    // Attackers.
+    pub(crate) probes: u64,
+    pub(crate) first_probe: Option<Micros>,
+    pub(crate) last_probe: Option<Micros>,
+    pub(crate) categories: TopK<()>,
+    pub(crate) rules: TopK<Box<str>>,
+    pub(crate) probed_paths: TopK<()>,
+    pub(crate) attackers: TopK<ClientData>,
+    pub(crate) scanning_clients: Distinct,
+    pub(crate) blocked_clients: Distinct,
+    pub(crate) blocked_requests: u64,
+    pub(crate) not_found: TopK<()>,
+    ua_cache: HashMap<Box<str>, (usize, Option<&'static str>)>,
+    /// Built on first use: lines with the detector's fields never need it.
+    classifier: Option<Classifier>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            input: InputCounts::default(),
+            requests: 0,
+            first: None,
+            last: None,
+            status_classes: [0; 6],
+            status_codes: BTreeMap::new(),
+            outcomes: TopK::new(16),
+            durations: Histogram::default(),
+            bytes: 0,
+            routes: TopK::new(ROUTES_CAP),
+            kinds: [0; KINDS.len()],
+            timeline: Timeline::default(),
+            probe_slots: Names::default(),
+            action_slots: Names::default(),
+            actions: TopK::new(NAMES_CAP),
+            action_total: 0,
+            action_details: TopK::new(NAMES_CAP),
+            users: Users::default(),
+            requests_with_user: 0,
+            crawlers: TopK::new(CRAWLERS_CAP),
+            crawler_misses: TopK::new(MISSES_CAP),
+            crawler_requests: 0,
+            probes: 0,
+            first_probe: None,
+            last_probe: None,
+            categories: TopK::new(NAMES_CAP),
+            rules: TopK::new(NAMES_CAP),
+            probed_paths: TopK::new(PATHS_CAP),
+            attackers: TopK::new(CLIENTS_CAP),
+            scanning_clients: Distinct::new(100_000),
+            blocked_clients: Distinct::new(100_000),
+            blocked_requests: 0,
+            not_found: TopK::new(PATHS_CAP),
+            ua_cache: HashMap::new(),
+            classifier: None,
+        }
+    }
+}
+
+fn widen(first: &mut Option<Micros>, last: &mut Option<Micros>, t: Option<Micros>) {
+    if let Some(t) = t {
+        *first = Some(first.map_or(t, |f| f.min(t)));
+        *last = Some(last.map_or(t, |l| l.max(t)));
+    }
+}
+
+/// A pseudonym `u_` + 16 hex digits is already a 64-bit keyed hash: use its value.
+fn user_key(id: &[u8]) -> u64 {
+    match id {
+        [b'u', b'_', hex @ ..] if hex.len() == 16 => {
+            match std::str::from_utf8(hex)
+                .ok()
+                .and_then(|h| u64::from_str_radix(h, 16).ok())
+            {
+                Some(n) => n,
+                None => hash64(id),
+            }
+        }
+        _ => hash64(id),
+    }
+}
+
+/// Text from the line, unescaped the first time it is needed.
+struct LazyText<'a> {
+    text: Option<Text<'a>>,
+    missing: &'static str,
+    bytes: OnceCell<Cow<'a, [u8]>>,
+}
+
+impl<'a> LazyText<'a> {
+    fn new(text: Option<Text<'a>>, missing: &'static str) -> Self {
+        LazyText {
+            text,
+            missing,
+            bytes: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &[u8] {
+        self.bytes.get_or_init(|| match self.text {
+            Some(t) => t.bytes(),
+            None => Cow::Borrowed(self.missing.as_bytes()),
+        })
+    }
+}
+
+/// A key from the log, cut to `max` bytes for the tables (not inside a UTF-8 sequence).
+fn cut(b: &[u8], max: usize) -> &[u8] {
+    if b.len() <= max {
+        return b;
+    }
+    let mut end = max;
+    while end > 0 && b[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    &b[..end]
+}
+
+impl Stats {
+    /// Counts a line that was skipped.
+    pub(crate) fn skipped(&mut self, why: Skip) {
+        self.input.lines += 1;
+        match why {
+            Skip::Blank => self.input.blank += 1,
+            Skip::Malformed => self.input.malformed += 1,
+            Skip::Foreign => self.input.foreign += 1,
+        }
+    }
+
+    /// Counts a line longer than the reader's cap.
+    pub(crate) fn too_long(&mut self) {
+        self.input.lines += 1;
+        self.input.too_long += 1;
+    }
+
+    /// Counts a line that is a record; `keep` says whether it passed the filters.
+    pub(crate) fn record(&mut self, e: &Entry<'_>, keep: bool) {
+        self.input.lines += 1;
+        self.input.formats[e.format.index()] += 1;
+        match e.event {
+            Event::Request if keep => self.request(e),
+            Event::Request => self.input.filtered += 1,
+            Event::Start => self.input.starts += 1,
+            Event::Dropped => {
+                self.input.dropped_records += 1;
+                self.input.dropped_lines += e.dropped.unwrap_or(0);
+            }
+            Event::Other => self.input.other_events += 1,
+        }
+    }
+
+    fn classifier(&mut self) -> &Classifier {
+        self.classifier.get_or_insert_with(Classifier::default)
+    }
+
+    /// The client kind (index in [`KINDS`]) and, for a crawler, its name.
+    fn kind_of<'a>(&mut self, e: &Entry<'a>) -> (usize, Option<Cow<'a, str>>) {
+        if let Some(kind) = e.kind {
+            self.input.with_detector += 1;
+            return (agent::kind_index(kind.raw()), e.crawler.map(|c| c.decode()));
+        }
+        self.input.kinds_guessed += 1;
+        let ua = e.user_agent.map(|u| u.decode());
+        let key = ua.as_deref().unwrap_or("");
+        let (kind, name) = match self.ua_cache.get(key) {
+            Some(&hit) => hit,
+            None => {
+                let guess = agent::classify(self.classifier(), key);
+                // Only ordinary user agents are remembered: the cache stays small.
+                if key.len() <= UA_CACHE_KEY_MAX {
+                    if self.ua_cache.len() >= UA_CACHE_CAP {
+                        self.ua_cache.clear();
+                    }
+                    self.ua_cache.insert(key.into(), guess);
+                }
+                guess
+            }
+        };
+        (kind, name.map(Cow::Borrowed))
+    }
+
+    fn request(&mut self, e: &Entry<'_>) {
+        self.requests += 1;
+        widen(&mut self.first, &mut self.last, e.time);
+        if e.time.is_none() {
+            self.input.without_time += 1;
+        }
+        let status = e.status.filter(|s| (100..=599).contains(s));
+        self.status_classes[status.map_or(0, |s| usize::from(s / 100))] += 1;
+        if let Some(s) = status {
+            *self.status_codes.entry(s).or_default() += 1;
+        }
+        if let Some(o) = e.outcome {
+            self.outcomes.add(cut(&o.bytes(), 32), 1, |_| {});
+        }
+        match e.duration_us {
+            Some(us) => self.durations.record(us),
+            None => self.input.without_duration += 1,
+        }
+        self.bytes = self.bytes.saturating_add(e.bytes.unwrap_or(0));
+
+        // Decoded only when a table needs it: most requests need just the route.
+        let path = LazyText::new(e.path, "(no path)");
+        let route = e.route.map(|r| r.bytes());
+        let route = match &route {
+            Some(r) => r,
+            None => path.get(),
+        };
+        self.routes.add(cut(route, 256), 1, |r| {
+            match status {
+                Some(400..=499) => r.client_errors += 1,
+                Some(500..=599) => r.server_errors += 1,
+                _ => {}
+            }
+            if let Some(us) = e.duration_us {
+                r.duration_us = r.duration_us.saturating_add(us);
+                r.timed += 1;
+            }
+        });
+
+        let (kind, crawler) = self.kind_of(e);
+        self.kinds[kind] += 1;
+        let probe = match e.probe_category {
+            Some(category) => Some(Probe {
+                category: category.bytes(),
+                rule: e
+                    .probe_rule
+                    .map_or(Cow::Borrowed(&b"(no rule)"[..]), |r| r.bytes()),
+            }),
+            // The detector did not see this request: classify it with its rules.
+            None if e.kind.is_none() => self.infer_probe(e, path.get()),
+            None => None,
+        };
+        let probe_slot = probe
+            .as_ref()
+            .map(|p| self.probe_slots.slot(&String::from_utf8_lossy(&p.category)));
+        if kind == CRAWLER {
+            self.crawler(e, crawler.as_deref(), status, path.get());
+        }
+        if let Some(p) = &probe {
+            self.probe(e, p, path.get());
+        }
+        if probe.is_some() || kind == SCANNER || e.scanning || e.blocked {
+            let client = LazyText::new(e.client, "(no address)");
+            let client = client.get();
+            let ua = e.user_agent.map(|u| u.decode());
+            self.attackers.add(cut(client, 64), 1, |c| {
+                c.probes += u64::from(probe.is_some());
+                c.not_found += u64::from(status == Some(404));
+                if let Some(slot) = probe_slot {
+                    c.categories |= 1 << slot;
+                }
+                c.scanning |= e.scanning;
+                c.blocked += u64::from(e.blocked);
+                c.scanner_agent |= kind == SCANNER;
+                widen(&mut c.first, &mut c.last, e.time);
+                if c.user_agent.is_none() {
+                    c.user_agent = ua
+                        .as_deref()
+                        .map(|u| String::from_utf8_lossy(cut(u.as_bytes(), 200)).into());
+                }
+            });
+            if e.scanning {
+                self.scanning_clients.insert(hash64(client));
+            }
+            if e.blocked {
+                self.blocked_requests += 1;
+                self.blocked_clients.insert(hash64(client));
+            }
+        }
+        if status == Some(404) {
+            self.not_found.add(cut(path.get(), 256), 1, |_| {});
+        }
+
+        let steps = match e.actions {
+            Some(actions) => self.actions(e.time, actions),
+            None => 0,
+        };
+        if let Some(id) = e.user_id {
+            self.requests_with_user += 1;
+            self.users.see(user_key(id.raw()), steps);
+        }
+        if let Some(t) = e.time {
+            let bucket = self.timeline.at(t);
+            bucket.kinds[kind] += 1;
+            if let Some(slot) = probe_slot {
+                bucket.probes[slot] += 1;
+            }
+        }
+    }
+
+    fn crawler(&mut self, e: &Entry<'_>, name: Option<&str>, status: Option<u16>, path: &[u8]) {
+        self.crawler_requests += 1;
+        let name = cut(name.unwrap_or("(unnamed crawler)").as_bytes(), 64);
+        self.crawlers.add(name, 1, |c| {
+            match status {
+                Some(200..=299) => {
+                    c.ok += 1;
+                    c.pages.insert(hash64(path));
+                }
+                Some(401 | 403) => c.refused += 1,
+                Some(404 | 410) => c.not_found += 1,
+                _ => {}
+            }
+            c.robots += u64::from(path == b"/robots.txt");
+            widen(&mut c.first, &mut c.last, e.time);
+        });
+        if let Some(s @ 400..=599) = status {
+            let mut key = name.to_vec();
+            key.push(0);
+            key.extend_from_slice(s.to_string().as_bytes());
+            key.push(0);
+            key.extend_from_slice(cut(path, 256));
+            self.crawler_misses.add(&key, 1, |_| {});
+        }
+    }
+
+    /// A probe verdict for a request the detector did not see, from its rules.
+    fn infer_probe(&mut self, e: &Entry<'_>, path: &[u8]) -> Option<Probe<'static>> {
+        self.input.probes_inferred_from += 1;
+        let method = e.method.map(|m| m.bytes());
+        let method = method
+            .as_deref()
+            .and_then(|m| http::Method::from_bytes(m).ok())
+            .unwrap_or(http::Method::GET);
+        let mut target = String::from_utf8_lossy(path).into_owned();
+        if let Some(query) = e.query {
+            target.push('?');
+            target.push_str(&query.decode());
+        }
+        let ua = e.user_agent.map(|u| u.bytes());
+        let found = self
+            .classifier()
+            .classify(&method, &target, ua.as_deref())?;
+        self.input.probes_inferred += 1;
+        Some(Probe {
+            category: Cow::Borrowed(found.category.as_str().as_bytes()),
+            rule: Cow::Owned(found.rule.as_bytes().to_vec()),
+        })
+    }
+
+    fn probe(&mut self, e: &Entry<'_>, probe: &Probe<'_>, path: &[u8]) {
+        self.probes += 1;
+        widen(&mut self.first_probe, &mut self.last_probe, e.time);
+        let category = cut(&probe.category, 64);
+        self.categories.add(category, 1, |_| {});
+        self.rules.add(cut(&probe.rule, 64), 1, |c| {
+            if c.is_empty() {
+                *c = String::from_utf8_lossy(category).into();
+            }
+        });
+        self.probed_paths.add(cut(path, 256), 1, |_| {});
+    }
+
+    /// Counts the actions of one line; returns its funnel steps as bits.
+    fn actions(&mut self, time: Option<Micros>, actions: Text<'_>) -> u8 {
+        let text = actions.decode();
+        let Ok(serde_json::Value::Array(list)) = serde_json::from_str(&text) else {
+            self.input.actions_unreadable += 1;
+            return 0;
+        };
+        let mut steps = 0u8;
+        for action in &list {
+            let Some(fields) = action.as_object() else {
+                continue;
+            };
+            let name = fields
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("(unnamed)");
+            let name = String::from_utf8_lossy(cut(name.as_bytes(), 64));
+            let name = &*name;
+            self.actions.add(name.as_bytes(), 1, |_| {});
+            self.action_total += 1;
+            if let Some(step) = FUNNEL.iter().position(|s| *s == name) {
+                steps |= 1 << step;
+            }
+            let slot = self.action_slots.slot(name);
+            if let Some(t) = time {
+                self.timeline.at(t).actions[slot] += 1;
+            }
+            for (key, value) in fields.iter().filter(|(k, _)| *k != "name") {
+                let value = match value {
+                    serde_json::Value::String(s) => {
+                        String::from_utf8_lossy(cut(s.as_bytes(), 64)).into_owned()
+                    }
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => continue,
+                };
+                let key = String::from_utf8_lossy(cut(key.as_bytes(), 64));
+                let detail = format!("{name} {key}={value}");
+                self.action_details.add(detail.as_bytes(), 1, |_| {});
+            }
+        }
+        steps
+    }
+}

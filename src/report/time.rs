@@ -1,0 +1,281 @@
+//! Instants as the report keeps them: microseconds since the Unix epoch, UTC.
+//!
+//! Parses the RFC 3339 timestamps of JSON and logfmt lines, the `combined` format's
+//! `24/Nov/2026:02:30:05 +0000`, and the `--since`/`--until` arguments, without a
+//! date-time dependency.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Microseconds since 1970-01-01T00:00:00Z.
+pub(crate) type Micros = i64;
+
+/// One second in [`Micros`].
+pub(crate) const SECOND: Micros = 1_000_000;
+
+/// Days since 1970-01-01 of a Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The value of ASCII digits, `None` if any byte is not a digit.
+fn digits(b: &[u8]) -> Option<u32> {
+    let mut n = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u32::from(c - b'0'))?;
+    }
+    Some(n)
+}
+
+/// Builds an instant from checked calendar fields (years 1970 to 9999).
+fn instant(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> Option<Micros> {
+    if !(1970..=9999).contains(&y)
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(i64::from(y), mo, d);
+    let secs = days * 86_400 + i64::from(h * 3600 + mi * 60 + s);
+    Some(secs * SECOND + i64::from(micros))
+}
+
+/// `Z`, `+HH:MM`, `-HHMM` or `+HH` as seconds east of UTC.
+fn offset(b: &[u8]) -> Option<i64> {
+    match b {
+        [b'Z' | b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (h, m) = match rest {
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => {
+                    (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)
+                }
+                [h1, h2] => (digits(&[*h1, *h2])?, 0),
+                _ => return None,
+            };
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i64::from(h * 3600 + m * 60);
+            Some(if *sign == b'-' { -secs } else { secs })
+        }
+        _ => None,
+    }
+}
+
+/// Parses `2026-11-24T02:30:05.123456Z` (any fraction, `Z` or an offset; `T`, `t` or a
+/// space between date and time).
+pub(crate) fn parse_rfc3339(b: &[u8]) -> Option<Micros> {
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let (h, mi, s) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
+    let mut rest = &b[19..];
+    let mut micros = 0u32;
+    if let [b'.', tail @ ..] = rest {
+        let n = tail.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        // Microseconds from the first six digits; further digits are dropped.
+        for i in 0..6 {
+            micros = micros * 10
+                + tail
+                    .get(i)
+                    .filter(|_| i < n)
+                    .map_or(0, |c| u32::from(c - b'0'));
+        }
+        rest = &tail[n..];
+    }
+    let utc = instant(y, mo, d, h, mi, s, micros)?;
+    Some(utc - offset(rest)? * SECOND)
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// Parses the `combined` format's `24/Nov/2026:02:30:05 +0000`.
+pub(crate) fn parse_clf(b: &[u8]) -> Option<Micros> {
+    if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
+        return None;
+    }
+    let mo = MONTHS.iter().position(|m| m[..] == b[3..6])? as u32 + 1;
+    let (d, y) = (digits(&b[0..2])?, digits(&b[7..11])?);
+    if b[14] != b':' || b[17] != b':' {
+        return None;
+    }
+    let (h, mi, s) = (
+        digits(&b[12..14])?,
+        digits(&b[15..17])?,
+        digits(&b[18..20])?,
+    );
+    let utc = instant(y, mo, d, h, mi, s, 0)?;
+    Some(utc - offset(&b[21..])? * SECOND)
+}
+
+/// Parses a `--since`/`--until` argument: RFC 3339 (`2026-11-24T00:00:00Z`), a date
+/// (`2026-11-24`, midnight UTC), or a duration before `now` (`90s`, `30m`, `1h`, `2d`,
+/// `1w`).
+pub(crate) fn parse_arg(arg: &str, now: Micros) -> Result<Micros, String> {
+    let b = arg.trim().as_bytes();
+    if let Some(t) = parse_rfc3339(b) {
+        return Ok(t);
+    }
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
+        {
+            if let Some(t) = instant(y, m, d, 0, 0, 0, 0) {
+                return Ok(t);
+            }
+        }
+    }
+    if let Some((unit, number)) = b.split_last() {
+        let seconds = match unit {
+            b's' => 1,
+            b'm' => 60,
+            b'h' => 3600,
+            b'd' => 86_400,
+            b'w' => 7 * 86_400,
+            _ => 0,
+        };
+        if let (true, Some(n)) = (seconds > 0, digits(number).filter(|_| !number.is_empty())) {
+            return Ok(now.saturating_sub(i64::from(n).saturating_mul(seconds * SECOND)));
+        }
+    }
+    Err(format!(
+        "`{arg}` is not a time: use RFC 3339 (2026-11-24T00:00:00Z), a date (2026-11-24) \
+         or a duration before now (30m, 1h, 2d, 1w)"
+    ))
+}
+
+/// The current time.
+pub(crate) fn now() -> Micros {
+    to_micros(SystemTime::now())
+}
+
+/// A `SystemTime` as [`Micros`] (clamped to the epoch and to `i64`).
+pub(crate) fn to_micros(t: SystemTime) -> Micros {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// `2026-11-24 02:30:05` (UTC) for people; `seconds: false` drops the seconds.
+pub(crate) fn format(t: Micros, seconds: bool) -> String {
+    let s = rfc3339(t);
+    // `2026-11-24T02:30:05.123456Z`: date, space, time.
+    let end = if seconds { 19 } else { 16 };
+    format!("{} {}", &s[..10], &s[11..end])
+}
+
+/// `2026-11-24T02:30:05Z`, for machines.
+pub(crate) fn rfc3339(t: Micros) -> String {
+    let mut out = Vec::with_capacity(27);
+    let since_epoch = Duration::from_micros(u64::try_from(t).unwrap_or(0));
+    crate::format::write_rfc3339(UNIX_EPOCH + since_epoch, &mut out);
+    // The writer emits `…:05.123456Z`; keep whole seconds.
+    out.truncate(19);
+    out.push(b'Z');
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A span for people: `45 s`, `12 min`, `3 h 20 min`, `2 d 4 h`.
+pub(crate) fn span(micros: Micros) -> String {
+    let s = micros.max(0) / SECOND;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: Micros = 1_795_487_405 * SECOND; // 2026-11-24T02:30:05Z
+
+    #[test]
+    fn rfc3339_forms() {
+        assert_eq!(parse_rfc3339(b"2026-11-24T02:30:05Z"), Some(T));
+        assert_eq!(
+            parse_rfc3339(b"2026-11-24T02:30:05.123456Z"),
+            Some(T + 123_456)
+        );
+        assert_eq!(parse_rfc3339(b"2026-11-24T02:30:05.1Z"), Some(T + 100_000));
+        assert_eq!(
+            parse_rfc3339(b"2026-11-24T02:30:05.123456789Z"),
+            Some(T + 123_456)
+        );
+        assert_eq!(parse_rfc3339(b"2026-11-24T03:30:05+01:00"), Some(T));
+        assert_eq!(parse_rfc3339(b"2026-11-24 01:30:05-0100"), Some(T));
+        assert_eq!(
+            parse_rfc3339(b"2000-02-29T00:00:00Z"),
+            Some(951_782_400 * SECOND)
+        );
+        for bad in [
+            &b"2026-11-24T02:30:05"[..],
+            b"2026-13-24T02:30:05Z",
+            b"2026-11-24T02:30:05.Z",
+            b"2026-11-24T02:30:05Zjunk",
+            b"1969-12-31T23:59:59Z",
+            b"",
+            b"2026-11-24T02:3x:05Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn clf_time() {
+        assert_eq!(parse_clf(b"24/Nov/2026:02:30:05 +0000"), Some(T));
+        assert_eq!(parse_clf(b"24/Nov/2026:04:30:05 +0200"), Some(T));
+        assert_eq!(parse_clf(b"24/Now/2026:02:30:05 +0000"), None);
+        assert_eq!(parse_clf(b"24/Nov/2026:02:30:05"), None);
+    }
+
+    #[test]
+    fn arguments() {
+        let now = T;
+        assert_eq!(parse_arg("2026-11-24T02:30:05Z", now), Ok(T));
+        assert_eq!(
+            parse_arg("2026-11-24", now),
+            Ok(T - (2 * 3600 + 30 * 60 + 5) * SECOND)
+        );
+        assert_eq!(parse_arg("1h", now), Ok(T - 3600 * SECOND));
+        assert_eq!(parse_arg("30m", now), Ok(T - 1800 * SECOND));
+        assert_eq!(parse_arg("2d", now), Ok(T - 2 * 86_400 * SECOND));
+        assert_eq!(parse_arg("1w", now), Ok(T - 7 * 86_400 * SECOND));
+        assert!(parse_arg("h", now).is_err());
+        assert!(parse_arg("yesterday", now).is_err());
+        assert!(parse_arg("-1h", now).is_err());
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(format(T + 5, true), "2026-11-24 02:30:05");
+        assert_eq!(format(T, false), "2026-11-24 02:30");
+        assert_eq!(rfc3339(T + 999_999), "2026-11-24T02:30:05Z");
+        assert_eq!(span(45 * SECOND), "45 s");
+        assert_eq!(span(3 * 3600 * SECOND + 20 * 60 * SECOND), "3 h 20 min");
+    }
+}
