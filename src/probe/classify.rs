@@ -137,7 +137,10 @@ impl Classifier {
         let mut allow_builtin = false;
         // Where the first literal some regex needs was seen.
         let mut first_trigger: Option<usize> = None;
-        let rank_of = |rule: u32| c.rules[rule as usize].category.rank();
+        let ranked = |rule: u32| Best {
+            rank: c.rules[rule as usize].category.rank(),
+            rule,
+        };
 
         scan::for_each_match(&c.automaton, hay, &mut |pattern, s, e| {
             let (s, e) = (s + hay_start, e + hay_start);
@@ -181,14 +184,7 @@ impl Classifier {
             if set.is_match_at(hay, from) {
                 for i in set.matches_at(hay, from).iter() {
                     // Regex signatures are all payloads.
-                    let rule = c.pattern_rules[i];
-                    best.take(
-                        Best {
-                            rank: rank_of(rule),
-                            rule,
-                        },
-                        true,
-                    );
+                    best.take(ranked(c.pattern_rules[i]), true);
                 }
             }
         }
@@ -198,72 +194,28 @@ impl Classifier {
                 for i in set.matches(normal).iter() {
                     let rule = c.custom_regex_rules[i];
                     let payload = payload_category(c.rules[rule as usize].category);
-                    best.take(
-                        Best {
-                            rank: rank_of(rule),
-                            rule,
-                        },
-                        payload,
-                    );
+                    best.take(ranked(rule), payload);
                 }
             }
         }
         if let Some(sp) = c.special {
-            if f.dot_dot {
-                best.take(
-                    Best {
-                        rank: rank_of(sp.dot_dot),
-                        rule: sp.dot_dot,
-                    },
-                    true,
-                );
-            }
-            if f.null_byte {
-                best.take(
-                    Best {
-                        rank: rank_of(sp.null_byte),
-                        rule: sp.null_byte,
-                    },
-                    true,
-                );
-            }
-            if let Some(ua) = ua {
-                if has_shellshock(ua) {
-                    best.take(
-                        Best {
-                            rank: rank_of(sp.shellshock),
-                            rule: sp.shellshock,
-                        },
-                        true,
-                    );
-                }
-                if has_jndi_lookup(ua) {
-                    best.take(
-                        Best {
-                            rank: rank_of(sp.jndi),
-                            rule: sp.jndi,
-                        },
-                        true,
-                    );
-                }
-            }
-            if f.line_break {
-                best.take(
-                    Best {
-                        rank: rank_of(sp.crlf),
-                        rule: sp.crlf,
-                    },
-                    true,
-                );
-            }
-            if method == Method::PUT && is_script(last_segment(&buf[f.normal.clone()])) {
-                best.take(
-                    Best {
-                        rank: rank_of(sp.script_upload),
-                        rule: sp.script_upload,
-                    },
+            let normal_is_script = is_script(last_segment(&buf[f.normal.clone()]));
+            let decided_in_code = [
+                (f.dot_dot, sp.dot_dot, true),
+                (f.null_byte, sp.null_byte, true),
+                (f.line_break, sp.crlf, true),
+                (ua.is_some_and(has_shellshock), sp.shellshock, true),
+                (ua.is_some_and(has_jndi_lookup), sp.jndi, true),
+                (
+                    method == Method::PUT && normal_is_script,
+                    sp.script_upload,
                     false,
-                );
+                ),
+            ];
+            for (hit, rule, payload) in decided_in_code {
+                if hit {
+                    best.take(ranked(rule), payload);
+                }
             }
         }
 

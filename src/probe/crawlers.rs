@@ -1,8 +1,9 @@
 //! Who sent a request, from its `User-Agent`: a browser, a crawler (by its own name), a
 //! security scanner, an HTTP tool or library, or unknown.
 //!
-//! Every token of the tables below is compiled into one case-insensitive Aho-Corasick
-//! automaton, so the cost is one pass over the header, flat in the table size. Then the
+//! Every token of the tables (in `crawlers/table.rs`) is compiled into one
+//! case-insensitive Aho-Corasick automaton, so the cost is one pass over the header, flat
+//! in the table size. Then the
 //! strongest kind found wins: scanner > crawler > tool > browser. Within a kind the
 //! leftmost, then longest token names the client, so `Googlebot-Image` is not
 //! `Googlebot` and `Feedly/1.0 (… like FeedFetcher-Google)` is Feedly. A generic marker

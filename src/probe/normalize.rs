@@ -4,10 +4,11 @@
 //! percent-decoded to a fixed point (`%252e` and `%25%32%65` both become `.`), with
 //! `%uXXXX`, overlong UTF-8 (`%c0%af` is `/`) and full-width forms (`．`) undone, ASCII
 //! case folded, `\` turned into `/`, tabs, vertical tabs and form feeds turned into
-//! spaces, and null bytes removed; its `..` segments are still
-//! there, so the traversal rule sees them. The *normal* form then resolves the path like a
-//! server would: `//` and `/./` collapse, `;params` are cut from segments, trailing dots and
-//! spaces are cut from segments, and `..` pops a segment. Other signatures match it.
+//! spaces, and null bytes removed; its `..` segments are still there, so the traversal
+//! rule sees them. The *normal* form then resolves the path like a server would: `//` and
+//! `/./` collapse, `;params` and trailing dots and spaces are cut from segments, and `..`
+//! pops a segment. Path signatures match both; most paths need nothing resolved, and
+//! then the two are one and the same bytes. The query is decoded too (`+` as a space).
 //!
 //! Decoding (in `decode.rs`) leaves no escape that could be decoded further, and every
 //! step of the normal form is a fixed point of itself: that is what makes
