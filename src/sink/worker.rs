@@ -160,7 +160,6 @@ pub(super) struct Worker<W> {
     writer: W,
     batch: Vec<u8>,
     last_error_report: Option<Instant>,
-    errors_since_report: u64,
     unreported_drops: u64,
 }
 
@@ -178,7 +177,6 @@ impl<W: Write + Send + 'static> Worker<W> {
             writer,
             batch: Vec::with_capacity(PREALLOCATE),
             last_error_report: None,
-            errors_since_report: 0,
             unreported_drops: 0,
         }
     }
@@ -265,7 +263,6 @@ impl<W: Write + Send + 'static> Worker<W> {
         let stats = &self.queue.stats;
         stats.write_errors.fetch_add(1, Ordering::Relaxed);
         stats.lost.fetch_add(lines as u64, Ordering::Relaxed);
-        self.errors_since_report += 1;
         let due = self
             .last_error_report
             .is_none_or(|t| t.elapsed() >= ERROR_REPORT_INTERVAL);
@@ -278,7 +275,6 @@ impl<W: Write + Send + 'static> Worker<W> {
                 ERROR_REPORT_INTERVAL.as_secs(),
             );
             self.last_error_report = Some(Instant::now());
-            self.errors_since_report = 0;
         }
     }
 
