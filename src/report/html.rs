@@ -7,10 +7,11 @@ use std::fmt::Write;
 
 use super::agent::KINDS;
 use super::stats::FUNNEL;
-use super::summary::{Row, Summary};
+use super::summary::{Chart, Row, Summary};
 use super::svg::{self, esc, short, Layer};
 use super::terminal::{bytes, duration, percent, plural, thousands};
 use super::time;
+use super::timeline::Bucket;
 
 /// Colours of the client kinds, in the order of [`KINDS`].
 const KIND_COLORS: [&str; 5] = ["#4e79a7", "#59a14f", "#e15759", "#f28e2b", "#a0a7b4"];
@@ -100,6 +101,39 @@ fn card(out: &mut String, key: &str, value: &str, sub: &str) {
         esc(value),
         esc(sub)
     );
+}
+
+/// A stacked bar chart over time of one family of named slots (actions, probe
+/// categories), with its legend.
+fn over_time(
+    out: &mut String,
+    title: &str,
+    chart: &Chart,
+    names: &[String],
+    palette: &[&'static str],
+    value: impl Fn(&Bucket, usize) -> u64,
+) {
+    let layers: Vec<Layer<'_>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Layer {
+            name,
+            color: palette[i % palette.len()],
+            values: chart.series.bars.iter().map(|b| value(b, i)).collect(),
+        })
+        .collect();
+    out.push_str(&svg::stacked_bars(
+        title,
+        &layers,
+        chart.series.start,
+        chart.series.width,
+        220.0,
+    ));
+    let items: Vec<(&str, &str, u64)> = layers
+        .iter()
+        .map(|l| (l.name, l.color, l.values.iter().sum()))
+        .collect();
+    legend(out, &items);
 }
 
 fn legend(out: &mut String, items: &[(&str, &str, u64)]) {
@@ -438,30 +472,14 @@ fn users(o: &mut String, s: &Summary) {
 
     o.push_str(r#"<div class="panel"><h3>Actions over time</h3>"#);
     match &s.chart {
-        Some(c) if !c.action_names.is_empty() => {
-            let layers: Vec<Layer<'_>> = c
-                .action_names
-                .iter()
-                .enumerate()
-                .map(|(i, name)| Layer {
-                    name,
-                    color: ACTION_PALETTE[i % ACTION_PALETTE.len()],
-                    values: c.series.bars.iter().map(|b| b.actions[i]).collect(),
-                })
-                .collect();
-            o.push_str(&svg::stacked_bars(
-                "Actions over time",
-                &layers,
-                c.series.start,
-                c.series.width,
-                220.0,
-            ));
-            let items: Vec<(&str, &str, u64)> = layers
-                .iter()
-                .map(|l| (l.name, l.color, l.values.iter().sum()))
-                .collect();
-            legend(o, &items);
-        }
+        Some(c) if !c.action_names.is_empty() => over_time(
+            o,
+            "Actions over time",
+            c,
+            &c.action_names,
+            &ACTION_PALETTE,
+            |b, i| b.actions[i],
+        ),
         _ => empty(o, "No actions to chart."),
     }
     o.push_str("</div>");
@@ -633,30 +651,14 @@ fn attackers(o: &mut String, s: &Summary) {
 
         o.push_str(r#"<div class="panel"><h3>Probes over time, by category</h3>"#);
         match &s.chart {
-            Some(c) if !c.probe_names.is_empty() => {
-                let layers: Vec<Layer<'_>> = c
-                    .probe_names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| Layer {
-                        name,
-                        color: PALETTE[i % PALETTE.len()],
-                        values: c.series.bars.iter().map(|b| b.probes[i]).collect(),
-                    })
-                    .collect();
-                o.push_str(&svg::stacked_bars(
-                    "Probes over time",
-                    &layers,
-                    c.series.start,
-                    c.series.width,
-                    220.0,
-                ));
-                let items: Vec<(&str, &str, u64)> = layers
-                    .iter()
-                    .map(|l| (l.name, l.color, l.values.iter().sum()))
-                    .collect();
-                legend(o, &items);
-            }
+            Some(c) if !c.probe_names.is_empty() => over_time(
+                o,
+                "Probes over time",
+                c,
+                &c.probe_names,
+                &PALETTE,
+                |b, i| b.probes[i],
+            ),
             _ => empty(o, "No probe has a timestamp."),
         }
         o.push_str("</div>");
