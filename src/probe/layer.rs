@@ -53,10 +53,58 @@ pub struct ProbeDetector {
     pub(crate) shared: Arc<Shared>,
 }
 
+/// Shared scanner state, if any (always none without the `redis` feature).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ShareConfig {
+    #[cfg(feature = "redis")]
+    state: Option<super::RedisState>,
+}
+
 pub(crate) struct Shared {
     pub(crate) classifier: Classifier,
-    pub(crate) tracker: ScanTracker,
+    pub(crate) tracker: Arc<ScanTracker>,
     pub(crate) block: Option<Block>,
+    share: ShareConfig,
+    /// The link to the shared state's worker, started when the detector is layered.
+    #[cfg(feature = "redis")]
+    pub(crate) link: std::sync::OnceLock<Option<super::share::ShareLink>>,
+}
+
+impl Shared {
+    /// The hash a path is counted by (taken at the request, counted at the response):
+    /// the same in every instance when state is shared, keyed per process otherwise.
+    pub(crate) fn path_hash(&self, path: &str) -> u64 {
+        #[cfg(feature = "redis")]
+        if self.share.state.is_some() {
+            return super::share::stable_path_hash(path);
+        }
+        u64::from(self.tracker.path_hash(path))
+    }
+
+    /// Counts a not-found answer for `ip`; returns whether the client is flagged.
+    pub(crate) fn not_found(&self, ip: std::net::IpAddr, path_hash: u64) -> bool {
+        // The local table takes 32 bits of the hash.
+        let found = self.tracker.record_not_found(ip, path_hash as u32);
+        #[cfg(feature = "redis")]
+        if let Some(Some(link)) = self.link.get() {
+            use super::share::Event;
+            link.push(Event::NotFound {
+                ip,
+                path: path_hash,
+            });
+            if found.newly {
+                link.push(Event::Flagged { ip });
+            }
+        }
+        found.flagged
+    }
+
+    fn start_sharing(&self) {
+        #[cfg(feature = "redis")]
+        if let Some(state) = &self.share.state {
+            self.link.get_or_init(|| state.start(&self.tracker));
+        }
+    }
 }
 
 impl fmt::Debug for ProbeDetector {
@@ -64,6 +112,7 @@ impl fmt::Debug for ProbeDetector {
         f.debug_struct("ProbeDetector")
             .field("scan_rule", self.shared.tracker.rule())
             .field("block", &self.shared.block)
+            .field("shared_state", &self.shared.share)
             .finish_non_exhaustive()
     }
 }
@@ -78,7 +127,12 @@ impl ProbeDetector {
     /// The built-in signatures and crawler table, the default 404-rate rule
     /// (10 distinct not-found paths in 60 s flag a client for 10 minutes), no blocking.
     pub fn new() -> Self {
-        ProbeDetector::from_parts(Classifier::default(), ScanRule::default(), None)
+        ProbeDetector::from_parts(
+            Classifier::default(),
+            ScanRule::default(),
+            None,
+            ShareConfig::default(),
+        )
     }
 
     /// A detector with these rules (custom signatures, allow-listed routes).
@@ -89,7 +143,7 @@ impl ProbeDetector {
     /// Uses an already built classifier.
     pub fn classifier(self, classifier: Classifier) -> Self {
         let s = &self.shared;
-        ProbeDetector::from_parts(classifier, *s.tracker.rule(), s.block)
+        ProbeDetector::from_parts(classifier, *s.tracker.rule(), s.block, s.share.clone())
     }
 
     /// Changes the 404-rate rule (threshold, window, flag duration, client cap).
@@ -107,7 +161,7 @@ impl ProbeDetector {
     /// ```
     pub fn scan_rule(self, rule: ScanRule) -> Self {
         let s = &self.shared;
-        ProbeDetector::from_parts(s.classifier.clone(), rule, s.block)
+        ProbeDetector::from_parts(s.classifier.clone(), rule, s.block, s.share.clone())
     }
 
     /// Answers flagged clients (and clients whose user agent names a known scanner)
@@ -115,15 +169,57 @@ impl ProbeDetector {
     /// threshold is never blocked.
     pub fn block_scanners(self, block: Block) -> Self {
         let s = &self.shared;
-        ProbeDetector::from_parts(s.classifier.clone(), *s.tracker.rule(), Some(block))
+        ProbeDetector::from_parts(
+            s.classifier.clone(),
+            *s.tracker.rule(),
+            Some(block),
+            s.share.clone(),
+        )
     }
 
-    fn from_parts(classifier: Classifier, rule: ScanRule, block: Option<Block>) -> Self {
+    /// Shares the 404 counts and the scanner flags with every other instance that
+    /// uses the same Redis and key prefix (cargo feature `redis`): a scanner spread
+    /// over many instances is flagged as soon as its total crosses the threshold, and
+    /// a flag set by one instance reaches the others within a second. Requests never
+    /// wait for Redis; if it is down, each instance goes on with its own counts. See
+    /// [`RedisState`](super::RedisState).
+    ///
+    /// # Example
+    /// ```no_run
+    /// use axum::{routing::get, Router};
+    /// use reqlog::probe::{ProbeDetector, RedisState};
+    /// use reqlog::RequestLog;
+    ///
+    /// let state = RedisState::new("redis://127.0.0.1:6379").expect("a Redis URL");
+    /// let app: Router = Router::new()
+    ///     .route("/", get(|| async { "home" }))
+    ///     .layer(
+    ///         tower::ServiceBuilder::new()
+    ///             .layer(RequestLog::new())
+    ///             .layer(ProbeDetector::new().shared_state(state)),
+    ///     );
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn shared_state(self, state: super::RedisState) -> Self {
+        let s = &self.shared;
+        let share = ShareConfig { state: Some(state) };
+        ProbeDetector::from_parts(s.classifier.clone(), *s.tracker.rule(), s.block, share)
+    }
+
+    fn from_parts(
+        classifier: Classifier,
+        rule: ScanRule,
+        block: Option<Block>,
+        share: ShareConfig,
+    ) -> Self {
         ProbeDetector {
             shared: Arc::new(Shared {
                 classifier,
-                tracker: ScanTracker::new(rule),
+                tracker: Arc::new(ScanTracker::new(rule)),
                 block,
+                share,
+                #[cfg(feature = "redis")]
+                link: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -133,6 +229,7 @@ impl<S> Layer<S> for ProbeDetector {
     type Service = ProbeDetectorService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
+        self.shared.start_sharing();
         ProbeDetectorService::new(inner, self.shared.clone())
     }
 }

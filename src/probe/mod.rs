@@ -136,12 +136,16 @@ mod future;
 mod layer;
 mod rate;
 mod service;
+#[cfg(feature = "redis")]
+mod share;
 mod verdict;
 
 pub use future::ResponseFuture;
 pub use layer::{Block, ProbeDetector};
 pub use rate::ScanRule;
 pub use service::ProbeDetectorService;
+#[cfg(feature = "redis")]
+pub use share::{RedisState, RedisStateError};
 pub use verdict::ProbeVerdict;
 
 pub use category::{ProbeCategory, ProbeMatch};

@@ -58,6 +58,15 @@ struct Shard {
     last_sweep: Option<u32>,
 }
 
+/// What [`ScanTracker::record_not_found`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NotFound {
+    /// The client is flagged after this answer.
+    pub(crate) flagged: bool,
+    /// This answer set the flag (it was not set before).
+    pub(crate) newly: bool,
+}
+
 /// Tracks not-found paths per client and answers "is this client scanning?".
 #[derive(Debug)]
 pub(crate) struct ScanTracker {
@@ -119,8 +128,8 @@ impl ScanTracker {
     }
 
     /// Records a not-found answer for the path with this hash to `ip`; returns whether
-    /// the client is flagged afterwards.
-    pub(crate) fn record_not_found(&self, ip: IpAddr, hash: u32) -> bool {
+    /// the client is flagged afterwards, and whether this answer set the flag.
+    pub(crate) fn record_not_found(&self, ip: IpAddr, hash: u32) -> NotFound {
         let now = self.now();
         let window = u32::try_from(self.rule.window.as_secs()).unwrap_or(u32::MAX);
         let flag_for = u32::try_from(self.rule.flag_for.as_secs()).unwrap_or(u32::MAX);
@@ -142,19 +151,48 @@ impl ScanTracker {
             entry.len = 0;
         }
         let len = usize::from(entry.len);
+        let mut newly = false;
         if !entry.paths[..len].contains(&hash) && len < threshold {
             entry.paths[len] = hash;
             entry.len += 1;
             if usize::from(entry.len) >= threshold {
                 if entry.flagged_until <= now {
                     self.flagged.fetch_add(1, Ordering::Relaxed);
+                    newly = true;
                 }
                 entry.flagged_until = now.saturating_add(flag_for);
                 entry.len = 0;
                 entry.window_start = now;
             }
         }
-        entry.flagged_until > now
+        NotFound {
+            flagged: entry.flagged_until > now,
+            newly,
+        }
+    }
+
+    /// Flags `ip` for `secs` seconds from now (a flag set elsewhere, for example by
+    /// another instance through shared state). Never shortens a flag.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn flag(&self, ip: IpAddr, secs: u32) {
+        let now = self.now();
+        let until = now.saturating_add(secs);
+        let mut shard = self.shard(&ip);
+        if !shard.clients.contains_key(&ip) && shard.clients.len() >= self.per_shard {
+            self.evict(&mut shard, now);
+        }
+        let threshold = self.rule.threshold;
+        let entry = shard.clients.entry(ip).or_insert_with(|| Entry {
+            window_start: now,
+            flagged_until: 0,
+            last_seen: now,
+            paths: vec![0; threshold].into_boxed_slice(),
+            len: 0,
+        });
+        if entry.flagged_until <= now && until > now {
+            self.flagged.fetch_add(1, Ordering::Relaxed);
+        }
+        entry.flagged_until = entry.flagged_until.max(until);
     }
 
     /// Makes room in a full shard: drops expired clients, else the least recently seen
@@ -230,16 +268,39 @@ mod tests {
         let t = ScanTracker::new(ScanRule::default());
         let a = ip(1);
         for i in 0..9 {
-            assert!(!t.record_not_found(a, t.path_hash(&format!("/probe{i}"))));
+            assert!(
+                !t.record_not_found(a, t.path_hash(&format!("/probe{i}")))
+                    .flagged
+            );
         }
         // Repeats of a path do not count.
         for _ in 0..20 {
-            assert!(!t.record_not_found(a, t.path_hash("/probe0")));
+            assert!(!t.record_not_found(a, t.path_hash("/probe0")).flagged);
         }
         assert!(!t.is_scanning(a));
-        assert!(t.record_not_found(a, t.path_hash("/probe9")));
+        let tenth = t.record_not_found(a, t.path_hash("/probe9"));
+        assert!(tenth.flagged && tenth.newly);
         assert!(t.is_scanning(a));
+        let eleventh = t.record_not_found(a, t.path_hash("/probe10"));
+        assert!(eleventh.flagged && !eleventh.newly, "the flag is set once");
         assert!(!t.is_scanning(ip(2)), "others are not flagged");
+    }
+
+    #[test]
+    fn a_flag_from_elsewhere_is_kept_and_never_shortened() {
+        let t = ScanTracker::new(ScanRule::default());
+        let a = ip(3);
+        t.flag(a, 600);
+        assert!(t.is_scanning(a));
+        assert_eq!(t.flagged.load(Ordering::Relaxed), 1);
+        t.flag(a, 1);
+        assert!(
+            t.is_scanning(a),
+            "a shorter flag does not lift a longer one"
+        );
+        assert_eq!(t.flagged.load(Ordering::Relaxed), 1, "counted once");
+        t.flag(ip(4), 0);
+        assert!(!t.is_scanning(ip(4)), "a flag that has run out is not set");
     }
 
     #[test]

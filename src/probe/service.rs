@@ -77,7 +77,7 @@ where
         }
         let tracking = client.map(|ip| Tracking {
             ip,
-            path_hash: shared.tracker.path_hash(req.uri().path()),
+            path_hash: shared.path_hash(req.uri().path()),
             handle: handle.clone(),
             shared: self.shared.clone(),
         });
@@ -91,7 +91,7 @@ where
 /// What the response needs to count a 404 against the client.
 pub(crate) struct Tracking {
     pub(crate) ip: IpAddr,
-    pub(crate) path_hash: u32,
+    pub(crate) path_hash: u64,
     pub(crate) handle: Option<RecordHandle>,
     pub(crate) shared: Arc<Shared>,
 }
@@ -99,11 +99,7 @@ pub(crate) struct Tracking {
 impl Tracking {
     /// Counts a not-found answer; marks the line if the client is now flagged.
     pub(crate) fn not_found(&self) {
-        if self
-            .shared
-            .tracker
-            .record_not_found(self.ip, self.path_hash)
-        {
+        if self.shared.not_found(self.ip, self.path_hash) {
             if let Some(h) = &self.handle {
                 let mut r = h.lock();
                 r.client_scanning = true;
