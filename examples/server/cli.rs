@@ -21,6 +21,9 @@ Options:
   --gzip                 with --log-file: compress rotated files to PATH.N.gz
   --trust-proxy CIDR     believe forwarded headers from this network, e.g. 10.0.0.0/8;
                          repeat for more networks
+  --redis URL            share scanner state (404 counts, flags) with every instance
+                         using this Redis, e.g. redis://127.0.0.1:6379; without it,
+                         each instance counts on its own
   --block-scanners       answer 403 to clients flagged as scanning (10 distinct 404s
                          in 60 s) and to known scanner user agents, without calling
                          the site
@@ -48,6 +51,8 @@ pub struct Args {
     pub trusted_proxies: Vec<IpNet>,
     /// Refuse flagged clients and known scanners.
     pub block_scanners: bool,
+    /// `--redis`: shared detector state.
+    pub redis: Option<reqlog::probe::RedisState>,
 }
 
 /// The line formats `--format` accepts.
@@ -72,6 +77,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         gzip: false,
         trusted_proxies: Vec::new(),
         block_scanners: false,
+        redis: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -100,7 +106,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         }
         if !matches!(
             flag.as_str(),
-            "--addr" | "--format" | "--log-file" | "--rotate-size" | "--keep" | "--trust-proxy"
+            "--addr"
+                | "--format"
+                | "--log-file"
+                | "--rotate-size"
+                | "--keep"
+                | "--trust-proxy"
+                | "--redis"
         ) {
             return Err(if flag.starts_with('-') {
                 format!("unknown option `{flag}`")
@@ -123,6 +135,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--log-file" => parsed.log_file = Some(PathBuf::from(value)),
             "--rotate-size" => parsed.rotate_size = Some(parse_size(&value)?),
             "--keep" => parsed.keep = Some(parse_keep(&value)?),
+            "--redis" => {
+                let state = reqlog::probe::RedisState::new(&value)
+                    .map_err(|e| format!("`--redis {value}`: {e}"))?;
+                parsed.redis = Some(state);
+            }
             _ => parsed.trusted_proxies.push(parse_network(&value)?),
         }
     }

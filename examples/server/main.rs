@@ -44,7 +44,8 @@
 //! `--addr HOST:PORT` (default `127.0.0.1:3000`), `--format json`, `--log-file PATH`
 //! (appends; default standard output; SIGHUP reopens it), `--rotate-size BYTES`
 //! (`10M`), `--keep N` (default 7) and `--gzip` (with `--log-file`), `--trust-proxy
-//! CIDR` (repeatable), `--help`.
+//! CIDR` (repeatable), `--block-scanners`, `--redis URL` (scanner state shared by all
+//! instances on that Redis), `--help`.
 
 mod cli;
 mod html;
@@ -198,11 +199,14 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
             .listening(local),
     );
     eprintln!("listening on http://{local}");
-    let detector = if args.block_scanners {
-        ProbeDetector::new().block_scanners(Block::Forbidden)
-    } else {
-        ProbeDetector::new()
-    };
+    let mut detector = ProbeDetector::new();
+    if args.block_scanners {
+        detector = detector.block_scanners(Block::Forbidden);
+    }
+    if let Some(state) = args.redis {
+        eprintln!("sharing scanner state through Redis ({state:?})");
+        detector = detector.shared_state(state);
+    }
     let site = app_with(AppState::new(format!("http://{local}")), log, detector);
     serve(listener, site).await
 }
