@@ -63,6 +63,11 @@
 //!
 //! - `axum`: read the peer address from `ConnectInfo<SocketAddr>` and the route
 //!   (`http.route`) from `MatchedPath`.
+//! - `syslog`: the `Syslog` sink in [`sink`] (local socket, UDP, TCP).
+//! - `tracing`: the `TracingSink` in [`sink`], one `tracing` event per record.
+//! - `redis`: [`ProbeDetector`](probe::ProbeDetector) state shared by many instances
+//!   through Redis (`RedisState` in [`probe`]).
+//! - `cli`: the `reqlog` command (`reqlog report`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
