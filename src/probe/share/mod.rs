@@ -250,7 +250,8 @@ impl RedisState {
         self.stats.dropped.load(Ordering::Relaxed)
     }
 
-    /// Not-found events counted only locally because Redis was unreachable.
+    /// Not-found events counted only locally because Redis was unreachable or a send
+    /// failed.
     pub fn unshared_events(&self) -> u64 {
         self.stats.unshared.load(Ordering::Relaxed)
     }

@@ -95,6 +95,10 @@ impl Worker {
         let mut result = Ok(());
         if !self.batch.is_empty() {
             result = self.send(&mut connection, Some(tracker));
+            if result.is_err() {
+                let n = self.batch.len() as u64;
+                self.queue.stats.unshared.fetch_add(n, Ordering::Relaxed);
+            }
         }
         if result.is_ok() && Instant::now() >= self.next_poll {
             self.next_poll = Instant::now() + self.config.poll_interval;
