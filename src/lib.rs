@@ -65,6 +65,8 @@
 //!   (`http.route`) from `MatchedPath`.
 //! - `syslog`: the `Syslog` sink in [`sink`] (local socket, UDP, TCP).
 //! - `tracing`: the `TracingSink` in [`sink`], one `tracing` event per record.
+//! - `otlp`: the `Otlp` sink in [`sink`], records as OpenTelemetry log records sent in
+//!   batches to a collector over OTLP/HTTP (protobuf).
 //! - `redis`: [`ProbeDetector`](probe::ProbeDetector) state shared by many instances
 //!   through Redis (`RedisState` in [`probe`]).
 //! - `cli`: the `reqlog` command (`reqlog report`).

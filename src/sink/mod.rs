@@ -4,13 +4,16 @@
 //! never block on I/O. The built-in writers ([`stdout`], [`writer`]) format the line on
 //! the caller's thread into a reused buffer and hand the bytes to a
 //! [`NonBlocking`] worker thread; [`MemorySink`] keeps records for tests and
-//! [`FnSink`] calls a closure.
+//! [`FnSink`] calls a closure. With the `otlp` feature, `Otlp` sends records to an
+//! OpenTelemetry collector.
 
 mod closure;
 mod combinators;
 mod file;
 mod memory;
 mod non_blocking;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 #[cfg(feature = "syslog")]
 mod syslog;
 #[cfg(feature = "tracing")]
@@ -24,6 +27,8 @@ pub use combinators::{filter, Filter, MapLevel, Sample, SinkExt, Tee};
 pub use file::*;
 pub use memory::{MemorySink, RecordSnapshot};
 pub use non_blocking::{NonBlocking, NonBlockingBuilder, Overflow, WriterGuard};
+#[cfg(feature = "otlp")]
+pub use otlp::{Otlp, OtlpBuilder, OtlpError, OtlpGuard};
 #[cfg(feature = "syslog")]
 pub use syslog::*;
 
@@ -111,4 +116,19 @@ pub fn stdout() -> (NonBlocking, WriterGuard) {
 /// ```
 pub fn writer<W: std::io::Write + Send + 'static>(writer: W) -> (NonBlocking, WriterGuard) {
     NonBlocking::builder().finish(writer)
+}
+
+/// The executable's file name as it was started (`argv[0]`), else the file name of
+/// the running executable: the default application name of the syslog and OTLP sinks.
+#[cfg(any(feature = "syslog", feature = "otlp"))]
+pub(crate) fn program_name() -> Option<String> {
+    let from = |path: std::path::PathBuf| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty())
+    };
+    std::env::args_os()
+        .next()
+        .and_then(|arg| from(std::path::PathBuf::from(arg)))
+        .or_else(|| std::env::current_exe().ok().and_then(from))
 }

@@ -11,13 +11,13 @@ use crate::format::Format;
 use crate::{Level, Record};
 
 /// Shortest gap between two write-error messages on stderr.
-const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(10);
+pub(super) const ERROR_REPORT_INTERVAL: Duration = Duration::from_secs(10);
 /// Queue and batch buffers start with this much room (or the byte limit, if smaller),
 /// so producers do not grow the queue on the request path under normal load. Pages
 /// are only touched when used.
-const PREALLOCATE: usize = 1 << 20;
+pub(super) const PREALLOCATE: usize = 1 << 20;
 /// A batch buffer that grew past this is given back after use.
-const KEEP_BATCH: usize = 4 << 20;
+pub(super) const KEEP_BATCH: usize = 4 << 20;
 /// How often an idle worker looks for lines. Producers do not wake it per line (a
 /// wake-up is a system call on the request path); they wake it only when the queue is
 /// half full, so a line waits at most this long before it is written.
@@ -41,6 +41,47 @@ struct State {
     worker_done: bool,
     flush_requested: u64,
     flush_done: u64,
+}
+
+/// What a worker took from the queue in one round ([`Queue::take`]).
+#[derive(Debug)]
+pub(super) struct Round {
+    /// Lines moved into the worker's batch.
+    pub(super) lines: usize,
+    /// Lines dropped because the queue was full, not yet reported.
+    pub(super) dropped: u64,
+    flush_epoch: u64,
+    shutdown: bool,
+}
+
+/// Lets through at most one error message per [`ERROR_REPORT_INTERVAL`], so a writer
+/// that fails on every batch does not flood stderr.
+#[derive(Debug, Default)]
+pub(super) struct ErrorReports {
+    last: Option<Instant>,
+}
+
+impl ErrorReports {
+    /// Whether a message may be written now; if so, the next one waits an interval.
+    pub(super) fn due(&mut self) -> bool {
+        let due = self
+            .last
+            .is_none_or(|t| t.elapsed() >= ERROR_REPORT_INTERVAL);
+        if due {
+            self.last = Some(Instant::now());
+        }
+        due
+    }
+}
+
+/// The `reqlog.dropped` record a worker writes once it has caught up after drops.
+pub(super) fn drop_report(count: u64, total: u64, sink: Cow<'static, str>) -> Record {
+    let mut record = Record::event("reqlog.dropped")
+        .with("reqlog.dropped.count", count)
+        .with("reqlog.dropped.total", total)
+        .with("reqlog.sink", sink);
+    record.set_level(Level::Warn);
+    record
 }
 
 #[derive(Debug)]
@@ -150,6 +191,53 @@ impl Queue {
         }
         true
     }
+
+    /// Worker side: waits (a tick at a time) until there are lines, a flush, a
+    /// shutdown or drops to report, then swaps every queued line into `batch` (empty
+    /// on entry) — a pointer swap under the lock, no copy.
+    pub(super) fn take(&self, batch: &mut Vec<u8>) -> Round {
+        let mut st = self.lock();
+        while st.lines == 0
+            && !st.shutdown
+            && st.flush_done == st.flush_requested
+            && st.dropped_unreported == 0
+        {
+            st = self
+                .work
+                .wait_timeout(st, self.tick)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        std::mem::swap(&mut st.buf, batch);
+        let round = Round {
+            lines: std::mem::take(&mut st.lines),
+            dropped: std::mem::take(&mut st.dropped_unreported),
+            flush_epoch: st.flush_requested,
+            shutdown: st.shutdown,
+        };
+        self.progress.notify_all();
+        round
+    }
+
+    /// Worker side: everything taken in `round` is written (or given up on). Completes
+    /// the flushes it covered; returns whether the worker must stop now.
+    pub(super) fn finish_round(&self, round: &Round) -> bool {
+        let mut st = self.lock();
+        st.flush_done = st.flush_done.max(round.flush_epoch);
+        let stop = round.shutdown && st.lines == 0;
+        if stop {
+            st.worker_done = true;
+        }
+        self.progress.notify_all();
+        stop
+    }
+
+    /// There is no worker (its thread could not start): producers drop and count,
+    /// flushes and shutdowns return at once.
+    pub(super) fn no_worker(&self) {
+        self.lock().worker_done = true;
+        self.progress.notify_all();
+    }
 }
 
 /// The writer loop and its state; runs on its own thread.
@@ -159,7 +247,7 @@ pub(super) struct Worker<W> {
     name: Cow<'static, str>,
     writer: W,
     batch: Vec<u8>,
-    last_error_report: Option<Instant>,
+    error_reports: ErrorReports,
     unreported_drops: u64,
 }
 
@@ -176,7 +264,7 @@ impl<W: Write + Send + 'static> Worker<W> {
             name,
             writer,
             batch: Vec::with_capacity(PREALLOCATE),
-            last_error_report: None,
+            error_reports: ErrorReports::default(),
             unreported_drops: 0,
         }
     }
@@ -191,7 +279,7 @@ impl<W: Write + Send + 'static> Worker<W> {
             Ok(h) => Some(h),
             Err(e) => {
                 eprintln!("reqlog: cannot start the log writer thread ({e}); lines will be dropped and counted");
-                queue.lock().worker_done = true;
+                queue.no_worker();
                 None
             }
         }
@@ -199,44 +287,18 @@ impl<W: Write + Send + 'static> Worker<W> {
 
     fn run(mut self) {
         loop {
-            let (lines, flush_epoch, shutdown);
-            {
-                let q = &self.queue;
-                let mut st = q.lock();
-                while st.lines == 0
-                    && !st.shutdown
-                    && st.flush_done == st.flush_requested
-                    && st.dropped_unreported == 0
-                {
-                    st = q
-                        .work
-                        .wait_timeout(st, q.tick)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
-                }
-                std::mem::swap(&mut st.buf, &mut self.batch);
-                lines = st.lines;
-                st.lines = 0;
-                self.unreported_drops += std::mem::take(&mut st.dropped_unreported);
-                flush_epoch = st.flush_requested;
-                shutdown = st.shutdown;
-                q.progress.notify_all();
-            }
-            self.write_batch(lines);
+            let round = self.queue.take(&mut self.batch);
+            self.unreported_drops += round.dropped;
+            self.write_batch(round.lines);
             // The writer has caught up with what was queued when lines were dropped:
             // say how many, in the log itself.
             if self.unreported_drops > 0 {
                 self.write_drop_report();
             }
             let _ = self.writer.flush();
-            let mut st = self.queue.lock();
-            st.flush_done = st.flush_done.max(flush_epoch);
-            if shutdown && st.lines == 0 {
-                st.worker_done = true;
-                self.queue.progress.notify_all();
+            if self.queue.finish_round(&round) {
                 return;
             }
-            self.queue.progress.notify_all();
         }
     }
 
@@ -263,10 +325,7 @@ impl<W: Write + Send + 'static> Worker<W> {
         let stats = &self.queue.stats;
         stats.write_errors.fetch_add(1, Ordering::Relaxed);
         stats.lost.fetch_add(lines as u64, Ordering::Relaxed);
-        let due = self
-            .last_error_report
-            .is_none_or(|t| t.elapsed() >= ERROR_REPORT_INTERVAL);
-        if due {
+        if self.error_reports.due() {
             eprintln!(
                 "reqlog: cannot write log lines to {}: {error} ({} write errors, {} lines lost so far; next report in {}s at the earliest)",
                 self.name,
@@ -274,19 +333,15 @@ impl<W: Write + Send + 'static> Worker<W> {
                 stats.lost.load(Ordering::Relaxed),
                 ERROR_REPORT_INTERVAL.as_secs(),
             );
-            self.last_error_report = Some(Instant::now());
         }
     }
 
     fn write_drop_report(&mut self) {
-        let mut record = Record::event("reqlog.dropped")
-            .with("reqlog.dropped.count", self.unreported_drops)
-            .with(
-                "reqlog.dropped.total",
-                self.queue.stats.dropped.load(Ordering::Relaxed),
-            )
-            .with("reqlog.sink", self.name.clone());
-        record.set_level(Level::Warn);
+        let record = drop_report(
+            self.unreported_drops,
+            self.queue.stats.dropped.load(Ordering::Relaxed),
+            self.name.clone(),
+        );
         self.format.format(&record, &mut self.batch);
         self.unreported_drops = 0;
         self.write_batch(1);

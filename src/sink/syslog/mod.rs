@@ -430,16 +430,7 @@ fn default_hostname() -> String {
 
 /// The executable's file name as it was started (`argv[0]`), as `syslog(3)` uses.
 fn default_app_name() -> String {
-    let from = |path: PathBuf| {
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .filter(|n| !n.is_empty())
-    };
-    std::env::args_os()
-        .next()
-        .and_then(|arg| from(PathBuf::from(arg)))
-        .or_else(|| std::env::current_exe().ok().and_then(from))
-        .unwrap_or_else(|| "-".to_owned())
+    super::program_name().unwrap_or_else(|| "-".to_owned())
 }
 
 #[cfg(test)]
