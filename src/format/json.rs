@@ -2,6 +2,7 @@
 
 use super::text::{write_f64, write_i64, write_ip, write_millis, write_u64};
 use super::{write_rfc3339, Format};
+use crate::record::{FieldKey, VisitField};
 use crate::{Record, Value};
 
 /// One JSON object per line, with the record's flat dotted keys.
@@ -25,21 +26,55 @@ pub struct JsonLines;
 
 impl Format for JsonLines {
     fn format(&self, record: &Record, out: &mut Vec<u8>) {
-        out.push(b'{');
-        let mut first = true;
-        record.for_each_field(|key, value| {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            write_key(out, key);
-            write_value(out, value);
-        });
+        // Every field is written as `,"key":value`; the first comma becomes the `{`.
+        let start = out.len();
+        record.visit_fields(&mut Fields(out));
+        match out.get_mut(start) {
+            Some(comma) => *comma = b'{',
+            None => out.push(b'{'),
+        }
         out.extend_from_slice(b"}\n");
     }
 
     fn name(&self) -> &'static str {
         "json"
+    }
+}
+
+/// Writes each field as `,"key":value`.
+struct Fields<'o>(&'o mut Vec<u8>);
+
+impl<'a> VisitField<'a> for Fields<'_> {
+    /// Inlined into each call in [`Record::visit_fields`], where the key is a constant
+    /// and the variant of the value is known: the key is a copy of a constant and the
+    /// value goes straight to its writer.
+    #[inline(always)]
+    fn field(&mut self, key: FieldKey<'a>, value: Value<'a>) {
+        write_field(self.0, key, value)
+    }
+}
+
+#[inline(always)]
+fn write_field(out: &mut Vec<u8>, key: FieldKey<'_>, value: Value<'_>) {
+    match key {
+        FieldKey::Schema(k) => out.extend_from_slice(k.json.as_bytes()),
+        FieldKey::Free(k) => write_key(out, k),
+    }
+    match value {
+        Value::Str(s) => write_str(out, s),
+        Value::U64(n) => write_u64(out, n),
+        Value::Millis(us) => write_millis(out, us),
+        Value::Timestamp(t) => {
+            out.push(b'"');
+            write_rfc3339(t, out);
+            out.push(b'"');
+        }
+        Value::Ip(ip) => {
+            out.push(b'"');
+            write_ip(out, ip);
+            out.push(b'"');
+        }
+        other => write_value(out, other),
     }
 }
 
@@ -111,20 +146,90 @@ static SPECIAL: [bool; 256] = {
     t
 };
 
-/// Writes a key that is known to need no escaping: schema keys are constants and free
-/// keys are checked to be `[A-Za-z0-9._-]` when they are added.
+/// Writes `,"key":` for a free key, known to need no escaping: free keys are checked
+/// to be `[A-Za-z0-9._-]` when they are added.
 fn write_key(out: &mut Vec<u8>, key: &str) {
-    out.push(b'"');
+    out.extend_from_slice(b",\"");
     out.extend_from_slice(key.as_bytes());
     out.extend_from_slice(b"\":");
 }
 
+/// Whether `bytes` has no byte that [`SPECIAL`] marks, so it can be copied as it is.
+///
+/// Most text in a record is short plain ASCII, so this is checked without a branch per
+/// byte: 16-byte blocks with comparisons the compiler turns into a few vector
+/// instructions (the last block overlapping the one before), 8 to 15 bytes as two
+/// overlapping words, shorter text byte by byte. Non-ASCII bytes count as special
+/// here; [`write_escaped`] copies the ones that are not.
+fn is_plain(bytes: &[u8]) -> bool {
+    let n = bytes.len();
+    if n >= 16 {
+        let mut i = 0;
+        while i + 16 < n {
+            if block_special(&bytes[i..i + 16]) {
+                return false;
+            }
+            i += 16;
+        }
+        return !block_special(&bytes[n - 16..]);
+    }
+    if n >= 8 {
+        return !word_special(&bytes[..8]) && !word_special(&bytes[n - 8..]);
+    }
+    !bytes
+        .iter()
+        .fold(false, |acc, &b| acc | SPECIAL[b as usize])
+}
+
+/// Whether one of 16 bytes is a control, `"`, `\\`, DEL or not ASCII.
+#[inline(always)]
+fn block_special(block: &[u8]) -> bool {
+    let block: &[u8; 16] = match block.try_into() {
+        Ok(b) => b,
+        Err(_) => return true, // never: callers pass 16 bytes
+    };
+    block.iter().fold(false, |acc, &b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\') | (b >= 0x7f)
+    })
+}
+
+/// [`block_special`] for 8 bytes, in one machine word.
+#[inline(always)]
+fn word_special(word: &[u8]) -> bool {
+    const ONES: u64 = u64::MAX / 255; // 0x0101…01
+    const HIGH: u64 = ONES * 0x80;
+    let w = match <[u8; 8]>::try_from(word) {
+        Ok(b) => u64::from_le_bytes(b),
+        Err(_) => return true, // never: callers pass 8 bytes
+    };
+    // For bytes below 0x80 (the others are caught by `w` itself): `x - k` borrows into
+    // the high bit exactly for bytes below `k`, and `x + 1` reaches it from 0x7f up.
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    (w | w.wrapping_add(ONES)) & HIGH != 0
+        || w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0
+        || zero_byte(w ^ (ONES * u64::from(b'"')))
+        || zero_byte(w ^ (ONES * u64::from(b'\\')))
+}
+
 /// Writes `s` as a JSON string, escaping in runs so plain text is copied in one go.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    if is_plain(bytes) {
+        out.extend_from_slice(bytes);
+    } else {
+        write_escaped(out, bytes);
+    }
+    out.push(b'"');
+}
+
+/// The body of a JSON string that has something to escape (or is not ASCII). Kept out
+/// of line so that [`write_str`] stays small for the plain case.
+#[cold]
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -172,7 +277,6 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         run = i;
     }
     out.extend_from_slice(&bytes[run..]);
-    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -196,6 +300,25 @@ mod tests {
         );
         assert_eq!(esc("a\u{2028}b\u{2029}c"), r#""a\u2028b\u2029c""#);
         assert_eq!(esc("é€😀"), "\"é€😀\"");
+    }
+
+    #[test]
+    fn every_byte_that_needs_a_look_is_seen_at_every_position() {
+        for len in 1..50 {
+            for pos in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[pos] = b;
+                    if SPECIAL[b as usize] {
+                        assert!(!is_plain(&bytes), "byte {b:#x} at {pos} of {len}");
+                    }
+                    if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
+                        assert!(is_plain(&bytes), "byte {b:#x} at {pos} of {len}");
+                    }
+                }
+            }
+        }
+        assert!(is_plain(b""));
     }
 
     #[test]

@@ -128,36 +128,78 @@ pub struct Record {
     pub(crate) extra: Vec<(Cow<'static, str>, FieldValue)>,
 }
 
-/// Keys that belong to the record schema; handler fields may not use them.
-pub const RESERVED_KEYS: &[&str] = &[
-    "timestamp",
-    "level",
-    "event.name",
-    "http.request.method",
-    "url.path",
-    "url.query",
-    "http.route",
-    "network.protocol.version",
-    "server.address",
-    "client.address",
-    "user_agent.original",
-    "http.request.header.referer",
-    "request.id",
-    "http.response.status_code",
-    "http.request.body.size",
-    "http.response.body.size",
-    "duration_ms",
-    "ttfb_ms",
-    "outcome",
-    "probe.category",
-    "probe.rule",
-    "client.kind",
-    "client.crawler",
-    "client.scanning",
-    "client.blocked",
-    "user.actions",
-    "user.id",
-];
+/// One list of the schema's keys (in the order of DESIGN.md): it makes
+/// [`RESERVED_KEYS`] and a [`SchemaKey`] constant per key in [`keys`], so a key added
+/// here is reserved and has its JSON form at once.
+macro_rules! schema_keys {
+    ($($id:ident = $key:literal,)*) => {
+        /// Keys that belong to the record schema; handler fields may not use them.
+        pub const RESERVED_KEYS: &[&str] = &[$($key),*];
+
+        /// The schema's keys, as formats are given them by [`Record::visit_fields`].
+        pub(crate) mod keys {
+            use super::SchemaKey;
+            $(
+                pub(crate) const $id: SchemaKey = SchemaKey {
+                    name: $key,
+                    json: concat!(",\"", $key, "\":"),
+                };
+            )*
+        }
+    };
+}
+
+schema_keys! {
+    TIMESTAMP = "timestamp",
+    LEVEL = "level",
+    EVENT_NAME = "event.name",
+    METHOD = "http.request.method",
+    PATH = "url.path",
+    QUERY = "url.query",
+    ROUTE = "http.route",
+    PROTOCOL = "network.protocol.version",
+    SERVER_ADDRESS = "server.address",
+    CLIENT_ADDRESS = "client.address",
+    USER_AGENT = "user_agent.original",
+    REFERER = "http.request.header.referer",
+    REQUEST_ID = "request.id",
+    STATUS = "http.response.status_code",
+    REQUEST_BODY_SIZE = "http.request.body.size",
+    RESPONSE_BODY_SIZE = "http.response.body.size",
+    DURATION = "duration_ms",
+    TTFB = "ttfb_ms",
+    OUTCOME = "outcome",
+    PROBE_CATEGORY = "probe.category",
+    PROBE_RULE = "probe.rule",
+    CLIENT_KIND = "client.kind",
+    CLIENT_CRAWLER = "client.crawler",
+    CLIENT_SCANNING = "client.scanning",
+    CLIENT_BLOCKED = "client.blocked",
+    USER_ACTIONS = "user.actions",
+    USER_ID = "user.id",
+}
+
+/// A key of the record schema, with the form the JSON format writes before its value
+/// (`,"url.path":`), so that a key costs one copy of a constant.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SchemaKey {
+    pub(crate) name: &'static str,
+    pub(crate) json: &'static str,
+}
+
+/// What [`Record::visit_fields`] calls for each field.
+pub(crate) trait VisitField<'a> {
+    fn field(&mut self, key: FieldKey<'a>, value: Value<'a>);
+}
+
+/// The key of a field as [`Record::visit_fields`] gives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FieldKey<'a> {
+    /// A key of the schema.
+    Schema(SchemaKey),
+    /// A free field's key (checked to be `[A-Za-z0-9._-]` when it was added).
+    Free(&'a str),
+}
 
 impl Record {
     pub(crate) fn blank(event_name: &'static str, text: Arena) -> Record {
@@ -328,84 +370,102 @@ impl Record {
     /// Visits every present field in schema order, then the free fields.
     ///
     /// Formats use this to write a line without knowing the schema.
-    pub fn for_each_field<'a>(&'a self, mut f: impl FnMut(&'a str, Value<'a>)) {
-        f("timestamp", Value::Timestamp(self.timestamp));
-        f("level", Value::Str(self.level.as_str()));
-        f("event.name", Value::Str(self.event_name));
-        if let Some(m) = &self.method {
-            f("http.request.method", Value::Str(m.as_str()));
-        }
-        let spans = [
-            ("url.path", self.path),
-            ("url.query", self.query),
-            ("http.route", self.route),
-        ];
-        for (key, span) in spans {
-            if let Some(s) = self.span(span) {
-                f(key, Value::Str(s));
+    pub fn for_each_field<'a>(&'a self, f: impl FnMut(&'a str, Value<'a>)) {
+        /// Hands the keys on as text.
+        struct ByName<F>(F);
+        impl<'a, F: FnMut(&'a str, Value<'a>)> VisitField<'a> for ByName<F> {
+            fn field(&mut self, key: FieldKey<'a>, value: Value<'a>) {
+                match key {
+                    FieldKey::Schema(k) => (self.0)(k.name, value),
+                    FieldKey::Free(k) => (self.0)(k, value),
+                }
             }
+        }
+        self.visit_fields(&mut ByName(f))
+    }
+
+    /// [`Record::for_each_field`] with each key as a [`FieldKey`].
+    ///
+    /// Straight-line calls with constant keys: where a visitor's `field` is inlined,
+    /// writing a key is a copy of a constant and the value's variant is known.
+    pub(crate) fn visit_fields<'a>(&'a self, v: &mut impl VisitField<'a>) {
+        use FieldKey::Schema;
+        let mut f = |key, value| v.field(key, value);
+        f(Schema(keys::TIMESTAMP), Value::Timestamp(self.timestamp));
+        f(Schema(keys::LEVEL), Value::Str(self.level.as_str()));
+        f(Schema(keys::EVENT_NAME), Value::Str(self.event_name));
+        if let Some(m) = &self.method {
+            f(Schema(keys::METHOD), Value::Str(m.as_str()));
+        }
+        if let Some(s) = self.span(self.path) {
+            f(Schema(keys::PATH), Value::Str(s));
+        }
+        if let Some(s) = self.span(self.query) {
+            f(Schema(keys::QUERY), Value::Str(s));
+        }
+        if let Some(s) = self.span(self.route) {
+            f(Schema(keys::ROUTE), Value::Str(s));
         }
         if let Some(p) = self.protocol {
-            f("network.protocol.version", Value::Str(p));
+            f(Schema(keys::PROTOCOL), Value::Str(p));
         }
         if let Some(s) = self.span(self.server_address) {
-            f("server.address", Value::Str(s));
+            f(Schema(keys::SERVER_ADDRESS), Value::Str(s));
         }
         if let Some(ip) = self.client_address {
-            f("client.address", Value::Ip(ip));
+            f(Schema(keys::CLIENT_ADDRESS), Value::Ip(ip));
         }
-        let spans = [
-            ("user_agent.original", self.user_agent),
-            ("http.request.header.referer", self.referer),
-            ("request.id", self.request_id),
-        ];
-        for (key, span) in spans {
-            if let Some(s) = self.span(span) {
-                f(key, Value::Str(s));
-            }
+        if let Some(s) = self.span(self.user_agent) {
+            f(Schema(keys::USER_AGENT), Value::Str(s));
+        }
+        if let Some(s) = self.span(self.referer) {
+            f(Schema(keys::REFERER), Value::Str(s));
+        }
+        if let Some(s) = self.span(self.request_id) {
+            f(Schema(keys::REQUEST_ID), Value::Str(s));
         }
         if let Some(s) = self.status {
-            f("http.response.status_code", Value::U64(s.into()));
+            f(Schema(keys::STATUS), Value::U64(s.into()));
         }
         if let Some(n) = self.request_body_size {
-            f("http.request.body.size", Value::U64(n));
+            f(Schema(keys::REQUEST_BODY_SIZE), Value::U64(n));
         }
         if let Some(n) = self.response_body_size {
-            f("http.response.body.size", Value::U64(n));
+            f(Schema(keys::RESPONSE_BODY_SIZE), Value::U64(n));
         }
         if let Some(us) = self.duration_us {
-            f("duration_ms", Value::Millis(us));
+            f(Schema(keys::DURATION), Value::Millis(us));
         }
         if let Some(us) = self.ttfb_us {
-            f("ttfb_ms", Value::Millis(us));
+            f(Schema(keys::TTFB), Value::Millis(us));
         }
         if let Some(o) = self.outcome {
-            f("outcome", Value::Str(o.as_str()));
+            f(Schema(keys::OUTCOME), Value::Str(o.as_str()));
         }
         if let Some(p) = &self.probe {
-            f("probe.category", Value::Str(p.category));
-            f("probe.rule", Value::Str(&p.rule));
+            f(Schema(keys::PROBE_CATEGORY), Value::Str(p.category));
+            f(Schema(keys::PROBE_RULE), Value::Str(&p.rule));
         }
         if let Some(k) = self.client_kind {
-            f("client.kind", Value::Str(k));
+            f(Schema(keys::CLIENT_KIND), Value::Str(k));
         }
         if let Some(c) = self.client_crawler {
-            f("client.crawler", Value::Str(c));
+            f(Schema(keys::CLIENT_CRAWLER), Value::Str(c));
         }
         if self.client_scanning {
-            f("client.scanning", Value::Bool(true));
+            f(Schema(keys::CLIENT_SCANNING), Value::Bool(true));
         }
         if self.client_blocked {
-            f("client.blocked", Value::Bool(true));
+            f(Schema(keys::CLIENT_BLOCKED), Value::Bool(true));
         }
         if !self.actions.is_empty() {
-            f("user.actions", Value::List(&self.actions));
+            f(Schema(keys::USER_ACTIONS), Value::List(&self.actions));
         }
         if let Some(s) = self.span(self.user_id) {
-            f("user.id", Value::Str(s));
+            f(Schema(keys::USER_ID), Value::Str(s));
         }
         for (k, v) in &self.extra {
-            f(k.as_ref(), v.as_value());
+            f(FieldKey::Free(k.as_ref()), v.as_value());
         }
     }
 
