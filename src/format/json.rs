@@ -60,20 +60,10 @@ fn write_field(out: &mut Vec<u8>, key: FieldKey<'_>, value: Value<'_>) {
         FieldKey::Schema(k) => out.extend_from_slice(k.json.as_bytes()),
         FieldKey::Free(k) => write_key(out, k),
     }
+    // The two most common kinds first; the rest as any value.
     match value {
         Value::Str(s) => write_str(out, s),
         Value::U64(n) => write_u64(out, n),
-        Value::Millis(us) => write_millis(out, us),
-        Value::Timestamp(t) => {
-            out.push(b'"');
-            write_rfc3339(t, out);
-            out.push(b'"');
-        }
-        Value::Ip(ip) => {
-            out.push(b'"');
-            write_ip(out, ip);
-            out.push(b'"');
-        }
         other => write_value(out, other),
     }
 }

@@ -133,18 +133,9 @@ impl ScanTracker {
         let now = self.now();
         let window = u32::try_from(self.rule.window.as_secs()).unwrap_or(u32::MAX);
         let flag_for = u32::try_from(self.rule.flag_for.as_secs()).unwrap_or(u32::MAX);
-        let mut shard = self.shard(&ip);
-        if !shard.clients.contains_key(&ip) && shard.clients.len() >= self.per_shard {
-            self.evict(&mut shard, now);
-        }
         let threshold = self.rule.threshold;
-        let entry = shard.clients.entry(ip).or_insert_with(|| Entry {
-            window_start: now,
-            flagged_until: 0,
-            last_seen: now,
-            paths: vec![0; threshold].into_boxed_slice(),
-            len: 0,
-        });
+        let mut shard = self.shard(&ip);
+        let entry = self.entry(&mut shard, ip, now);
         entry.last_seen = now;
         if now.saturating_sub(entry.window_start) >= window {
             entry.window_start = now;
@@ -178,21 +169,26 @@ impl ScanTracker {
         let now = self.now();
         let until = now.saturating_add(secs);
         let mut shard = self.shard(&ip);
+        let entry = self.entry(&mut shard, ip, now);
+        if entry.flagged_until <= now && until > now {
+            self.flagged.fetch_add(1, Ordering::Relaxed);
+        }
+        entry.flagged_until = entry.flagged_until.max(until);
+    }
+
+    /// The entry of `ip` in its shard, made (room first, if the shard is full) if new.
+    fn entry<'a>(&self, shard: &'a mut Shard, ip: IpAddr, now: u32) -> &'a mut Entry {
         if !shard.clients.contains_key(&ip) && shard.clients.len() >= self.per_shard {
-            self.evict(&mut shard, now);
+            self.evict(shard, now);
         }
         let threshold = self.rule.threshold;
-        let entry = shard.clients.entry(ip).or_insert_with(|| Entry {
+        shard.clients.entry(ip).or_insert_with(|| Entry {
             window_start: now,
             flagged_until: 0,
             last_seen: now,
             paths: vec![0; threshold].into_boxed_slice(),
             len: 0,
-        });
-        if entry.flagged_until <= now && until > now {
-            self.flagged.fetch_add(1, Ordering::Relaxed);
-        }
-        entry.flagged_until = entry.flagged_until.max(until);
+        })
     }
 
     /// Makes room in a full shard: drops expired clients, else the least recently seen
