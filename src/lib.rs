@@ -46,8 +46,10 @@
 //! - **Hostile input stays one line**: text is made valid UTF-8, escaped by the format,
 //!   and `url.path`, `url.query`, `user_agent.original` and the referer are capped
 //!   (4 KiB, ending in `…[truncated]`).
-//! - **The client is who the trusted proxies say**: `Forwarded` / `X-Forwarded-For`
-//!   count only from [`RequestLog::trust_proxies`]; the peer address comes from a
+//! - **The client is who the trusted proxies say**: `X-Forwarded-For` (or, with
+//!   [`RequestLog::trust_forwarded_header`], `Forwarded`) counts only from
+//!   [`RequestLog::trust_proxies`], read from the right so that nothing a client writes
+//!   can name another address or the proxy; the peer address comes from a
 //!   `SocketAddr` in the request extensions or, with the `axum` feature, axum's
 //!   `ConnectInfo<SocketAddr>`.
 //! - **Cheap**: two heap allocations per request on the request path, formatting into

@@ -263,7 +263,10 @@ async fn records_arrive_once_with_the_json_lines_keys_and_types() {
         .unwrap();
     assert_eq!(otlp.describe(), format!("otlp {}", receiver.url()));
     let memory = MemorySink::new();
-    let log = RequestLog::new().sink(otlp.clone().tee(memory.clone()));
+    // Trusted, so that the test's own X-Request-Id names each line.
+    let log = RequestLog::new()
+        .trust_proxies(["127.0.0.1/32".parse().unwrap()])
+        .sink(otlp.clone().tee(memory.clone()));
     log.log_start(AppStart::new("shop-test"));
     let addr = serve_axum(site(log)).await;
 

@@ -461,9 +461,10 @@ async fn long_fields_are_capped_with_a_marker() {
 }
 
 #[tokio::test]
-async fn request_ids_are_kept_when_sane_and_replaced_otherwise() {
+async fn request_ids_are_kept_from_trusted_proxies_when_sane_and_replaced_otherwise() {
     let memory = MemorySink::new();
-    let addr = serve_axum(site(&memory, RequestLog::new())).await;
+    let log = RequestLog::new().trust_proxies(["127.0.0.1/32".parse().unwrap()]);
+    let addr = serve_axum(site(&memory, log)).await;
     let (_, resp) = fetch(addr, "/ HTTP/1.1\r\nX-Request-Id: abc-123").await;
     assert!(resp.to_ascii_lowercase().contains("x-request-id: abc-123"));
     let bad = "z".repeat(129);
@@ -476,6 +477,20 @@ async fn request_ids_are_kept_when_sane_and_replaced_otherwise() {
         .collect();
     assert!(ids.contains(&"abc-123".to_owned()));
     assert_eq!(ids.iter().filter(|id| id.len() == 32).count(), 2, "{ids:?}");
+}
+
+/// A client that is not a trusted proxy cannot choose its line's id (it could take the
+/// id of another request, or write text meant to mislead).
+#[tokio::test]
+async fn request_ids_from_untrusted_clients_are_replaced() {
+    let memory = MemorySink::new();
+    let addr = serve_axum(site(&memory, RequestLog::new())).await;
+    let (_, resp) = fetch(addr, "/ HTTP/1.1\r\nX-Request-Id: abc-123").await;
+    let r = one(&memory).await;
+    let id = r.str("request.id").unwrap();
+    assert_ne!(id, "abc-123");
+    assert_eq!(id.len(), 32);
+    assert!(!resp.contains("abc-123"), "{resp}");
 }
 
 #[tokio::test]
@@ -497,6 +512,7 @@ async fn forwarded_headers_only_from_trusted_proxies_and_masking() {
     let memory = MemorySink::new();
     let log = RequestLog::new()
         .trust_proxies(["127.0.0.1".parse::<std::net::IpAddr>().unwrap().into()])
+        .trust_forwarded_header(true)
         .mask_client_ip(24, 48);
     let addr = serve_axum(site(&memory, log)).await;
     fetch(

@@ -249,7 +249,11 @@ async fn round_trip(rs: &Rsyslogd, builder: SyslogBuilder, transport: &str, prot
         .sink()
         .unwrap();
     assert!(sink.describe().starts_with(&format!("syslog {transport}:")));
-    let addr = serve_axum(site(RequestLog::new().sink(sink.clone()))).await;
+    // Trusted, so that the test's own X-Request-Id names each line.
+    let log = RequestLog::new()
+        .trust_proxies(["127.0.0.1/32".parse().unwrap()])
+        .sink(sink.clone());
+    let addr = serve_axum(site(log)).await;
     let mut expected = HashMap::new();
     for i in 0..N {
         for (kind, path, status) in [

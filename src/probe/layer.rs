@@ -9,6 +9,8 @@ use tower_layer::Layer;
 use super::rate::{ScanRule, ScanTracker};
 use super::service::ProbeDetectorService;
 use super::{Classifier, ProbeRules, RuleError};
+use crate::request_log::Proxies;
+use ipnet::IpNet;
 
 /// How flagged clients are answered when blocking is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +66,8 @@ pub(crate) struct Shared {
     pub(crate) classifier: Classifier,
     pub(crate) tracker: Arc<ScanTracker>,
     pub(crate) block: Option<Block>,
+    /// Used only for requests that no `RequestLog` resolved.
+    pub(crate) proxies: Proxies,
     share: ShareConfig,
     /// The link to the shared state's worker, started when the detector is layered.
     #[cfg(feature = "redis")]
@@ -127,12 +131,13 @@ impl ProbeDetector {
     /// The built-in signatures and crawler table, the default 404-rate rule
     /// (10 distinct not-found paths in 60 s flag a client for 10 minutes), no blocking.
     pub fn new() -> Self {
-        ProbeDetector::from_parts(
-            Classifier::default(),
-            ScanRule::default(),
-            None,
-            ShareConfig::default(),
-        )
+        ProbeDetector::from_settings(Settings {
+            classifier: Classifier::default(),
+            rule: ScanRule::default(),
+            block: None,
+            proxies: Proxies::default(),
+            share: ShareConfig::default(),
+        })
     }
 
     /// A detector with these rules (custom signatures, allow-listed routes).
@@ -142,11 +147,11 @@ impl ProbeDetector {
 
     /// Uses an already built classifier.
     pub fn classifier(self, classifier: Classifier) -> Self {
-        let s = &self.shared;
-        ProbeDetector::from_parts(classifier, *s.tracker.rule(), s.block, s.share.clone())
+        self.rebuild(|s| s.classifier = classifier)
     }
 
-    /// Changes the 404-rate rule (threshold, window, flag duration, client cap).
+    /// Changes the 404-rate rule (threshold, window, flag duration, client cap, IPv6
+    /// grouping).
     ///
     /// # Example
     /// ```
@@ -160,21 +165,37 @@ impl ProbeDetector {
     /// });
     /// ```
     pub fn scan_rule(self, rule: ScanRule) -> Self {
-        let s = &self.shared;
-        ProbeDetector::from_parts(s.classifier.clone(), rule, s.block, s.share.clone())
+        self.rebuild(|s| s.rule = rule)
     }
 
     /// Answers flagged clients (and clients whose user agent names a known scanner)
     /// without calling the application. Off by default. A visitor below the 404
-    /// threshold is never blocked.
+    /// threshold is never blocked, and neither is a trusted proxy's own address.
     pub fn block_scanners(self, block: Block) -> Self {
-        let s = &self.shared;
-        ProbeDetector::from_parts(
-            s.classifier.clone(),
-            *s.tracker.rule(),
-            Some(block),
-            s.share.clone(),
-        )
+        self.rebuild(|s| s.block = Some(block))
+    }
+
+    /// The trusted proxies, for a detector used WITHOUT a
+    /// [`RequestLog`](crate::RequestLog) outside it (with one, the detector judges the
+    /// client that `RequestLog` resolved, skipped requests included, and these are not
+    /// used). Same rules as [`RequestLog::trust_proxies`](crate::RequestLog::trust_proxies):
+    /// a trusted proxy's own address is never counted or blocked.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::probe::ProbeDetector;
+    ///
+    /// let detector = ProbeDetector::new().trust_proxies(["10.0.0.0/8".parse().unwrap()]);
+    /// ```
+    pub fn trust_proxies<I: IntoIterator<Item = IpNet>>(self, proxies: I) -> Self {
+        self.rebuild(|s| s.proxies.add(proxies))
+    }
+
+    /// Reads `Forwarded` instead of `X-Forwarded-For` from trusted proxies, for a
+    /// detector used without a `RequestLog`; see
+    /// [`RequestLog::trust_forwarded_header`](crate::RequestLog::trust_forwarded_header).
+    pub fn trust_forwarded_header(self, yes: bool) -> Self {
+        self.rebuild(|s| s.proxies.forwarded = yes)
     }
 
     /// Shares the 404 counts and the scanner flags with every other instance that
@@ -201,28 +222,45 @@ impl ProbeDetector {
     /// ```
     #[cfg(feature = "redis")]
     pub fn shared_state(self, state: super::RedisState) -> Self {
-        let s = &self.shared;
-        let share = ShareConfig { state: Some(state) };
-        ProbeDetector::from_parts(s.classifier.clone(), *s.tracker.rule(), s.block, share)
+        self.rebuild(|s| s.share = ShareConfig { state: Some(state) })
     }
 
-    fn from_parts(
-        classifier: Classifier,
-        rule: ScanRule,
-        block: Option<Block>,
-        share: ShareConfig,
-    ) -> Self {
+    /// A new detector (with fresh scanner state) from this one's settings, changed by `f`.
+    fn rebuild(self, f: impl FnOnce(&mut Settings)) -> Self {
+        let s = &self.shared;
+        let mut settings = Settings {
+            classifier: s.classifier.clone(),
+            rule: *s.tracker.rule(),
+            block: s.block,
+            proxies: s.proxies.clone(),
+            share: s.share.clone(),
+        };
+        f(&mut settings);
+        ProbeDetector::from_settings(settings)
+    }
+
+    fn from_settings(s: Settings) -> Self {
         ProbeDetector {
             shared: Arc::new(Shared {
-                classifier,
-                tracker: Arc::new(ScanTracker::new(rule)),
-                block,
-                share,
+                classifier: s.classifier,
+                tracker: Arc::new(ScanTracker::new(s.rule)),
+                block: s.block,
+                proxies: s.proxies,
+                share: s.share,
                 #[cfg(feature = "redis")]
                 link: std::sync::OnceLock::new(),
             }),
         }
     }
+}
+
+/// What a detector is built from.
+struct Settings {
+    classifier: Classifier,
+    rule: ScanRule,
+    block: Option<Block>,
+    proxies: Proxies,
+    share: ShareConfig,
 }
 
 impl<S> Layer<S> for ProbeDetector {

@@ -27,6 +27,31 @@ pub struct ScanRule {
     pub flag_for: Duration,
     /// Most clients tracked at once (default 65,536); the oldest are forgotten first.
     pub max_clients: usize,
+    /// IPv6 clients are counted and blocked by their network of this many bits
+    /// (default 64: one subscriber's or one server's allocation), so a scanner rotating
+    /// addresses inside its /64 is one client and cannot churn the table. IPv4 clients
+    /// are counted by their full address. The line still shows the full address.
+    pub ipv6_prefix: u8,
+}
+
+impl ScanRule {
+    /// The key a client is counted and blocked by: the address itself for IPv4 (and
+    /// IPv4-mapped IPv6), its `ipv6_prefix` network for IPv6.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::probe::ScanRule;
+    ///
+    /// let rule = ScanRule::default();
+    /// let a = rule.client_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+    /// let b = rule.client_key("2001:db8:1:2:bbbb::9".parse().unwrap());
+    /// assert_eq!(a, b);
+    /// assert_eq!(a.to_string(), "2001:db8:1:2::");
+    /// assert_eq!(rule.client_key("::ffff:203.0.113.9".parse().unwrap()).to_string(), "203.0.113.9");
+    /// ```
+    pub fn client_key(&self, ip: IpAddr) -> IpAddr {
+        crate::request_log::mask(ip, 32, self.ipv6_prefix.min(128))
+    }
 }
 
 impl Default for ScanRule {
@@ -36,6 +61,7 @@ impl Default for ScanRule {
             window: Duration::from_secs(60),
             flag_for: Duration::from_secs(600),
             max_clients: 65_536,
+            ipv6_prefix: 64,
         }
     }
 }

@@ -11,6 +11,7 @@ use tower_service::Service;
 use super::future::ResponseFuture;
 use super::layer::Shared;
 use super::{ClientKind, ProbeVerdict};
+use crate::request_log::{peer, resolve, Client, Resolved};
 use crate::{Level, RecordHandle};
 
 /// The service made by [`ProbeDetector`](super::ProbeDetector).
@@ -49,10 +50,19 @@ where
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
         let handle = RecordHandle::from_request(&req).cloned();
-        let client = handle
-            .as_ref()
-            .and_then(RecordHandle::client_ip)
-            .or_else(|| crate::request_log::peer(req.extensions()));
+        // The client RequestLog resolved (also for requests it skips), else our own view
+        // through the same code and our trusted proxies. Only a client that is not a
+        // trusted proxy is counted or blocked, by its rate key (an IPv6 /64 by default).
+        let client = match &handle {
+            Some(h) => h.cell.client,
+            None => match req.extensions().get::<Resolved>() {
+                Some(Resolved(client)) => *client,
+                None => resolve(peer(req.extensions()), req.headers(), &shared.proxies),
+            },
+        };
+        let key = client
+            .countable()
+            .map(|ip| shared.tracker.rule().client_key(ip));
         let ua = req.headers().get(USER_AGENT).map(|v| v.as_bytes());
         let target = req
             .uri()
@@ -61,8 +71,12 @@ where
             .unwrap_or("/");
         let probe = shared.classifier.classify(req.method(), target, ua);
         let agent = shared.classifier.user_agent(ua);
-        let scanning = client.is_some_and(|ip| shared.tracker.is_scanning(ip));
-        let blocked = shared.block.is_some() && (scanning || agent.kind == ClientKind::Scanner);
+        let scanning = key.is_some_and(|ip| shared.tracker.is_scanning(ip));
+        // A trusted proxy's own request (its health check) is never refused.
+        let is_proxy = matches!(client, Client::Proxy(_));
+        let blocked = shared.block.is_some()
+            && !is_proxy
+            && (scanning || agent.kind == ClientKind::Scanner);
         let verdict = ProbeVerdict {
             probe,
             agent,
@@ -75,7 +89,7 @@ where
                 req.extensions_mut().insert(verdict.clone());
             }
         }
-        let tracking = client.map(|ip| Tracking {
+        let tracking = key.map(|ip| Tracking {
             ip,
             path_hash: shared.path_hash(req.uri().path()),
             handle: handle.clone(),

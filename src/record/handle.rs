@@ -83,8 +83,8 @@ pub(crate) struct RecordCell {
     record: Mutex<Record>,
     pub(crate) request_body_bytes: AtomicU64,
     pub(crate) finished: AtomicBool,
-    /// The resolved client address before masking, for detectors that count per client.
-    pub(crate) client_ip: Option<IpAddr>,
+    /// The resolved client before masking, for detectors that count per client.
+    pub(crate) client: crate::request_log::Client,
     /// Set by `UserActions` so handlers pseudonymise with its key.
     pub(crate) pseudonymizer: std::sync::OnceLock<Arc<crate::actions::Pseudonymizer>>,
     /// Set by `ProbeDetector`, for the application to read.
@@ -122,13 +122,13 @@ impl fmt::Debug for RecordHandle {
 }
 
 impl RecordHandle {
-    pub(crate) fn new(record: Record, client_ip: Option<IpAddr>) -> RecordHandle {
+    pub(crate) fn new(record: Record, client: crate::request_log::Client) -> RecordHandle {
         RecordHandle {
             cell: Arc::new(RecordCell {
                 record: Mutex::new(record),
                 request_body_bytes: AtomicU64::new(0),
                 finished: AtomicBool::new(false),
-                client_ip,
+                client,
                 pseudonymizer: std::sync::OnceLock::new(),
                 verdict: std::sync::OnceLock::new(),
             }),
@@ -173,7 +173,7 @@ impl RecordHandle {
 
     /// The client address `RequestLog` resolved (trusted proxies applied, not masked).
     pub fn client_ip(&self) -> Option<IpAddr> {
-        self.cell.client_ip
+        self.cell.client.logged()
     }
 
     /// Whether the line was already written.

@@ -1,13 +1,11 @@
 //! Filling a record from the request head: copied once into the record's arena,
 //! redacted, made valid UTF-8 and length-capped on the way in.
 
-use std::net::IpAddr;
-
 use http::header::{HOST, REFERER, USER_AGENT};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Version};
 
-use super::client_ip;
+use super::client_ip::{self, Client};
 use super::layer::Config;
 use super::redact::write_redacting_emails;
 use super::request_id::{self, X_REQUEST_ID};
@@ -23,7 +21,7 @@ const MAX_HOST: usize = 255;
 pub(crate) struct Captured {
     pub(crate) record: Record,
     /// The resolved client before masking.
-    pub(crate) client_ip: Option<IpAddr>,
+    pub(crate) client: Client,
     pub(crate) request_id: HeaderValue,
 }
 
@@ -73,24 +71,24 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
         finish_capped(text, start, cap)
     });
 
+    let peer = client_ip::peer(&parts.extensions);
+    // An incoming id is kept only from a trusted proxy: anyone else could pick the id of
+    // another request (or a string meant to mislead whoever reads the log).
+    let from_proxy = peer.is_some_and(|ip| config.proxies.is_trusted(ip));
     let request_id = match headers.request_id {
-        Some(v) if request_id::is_sane(v.as_bytes()) => v.clone(),
+        Some(v) if from_proxy && request_id::is_sane(v.as_bytes()) => v.clone(),
         _ => request_id::generate(),
     };
     record.request_id = Some(push_lossy(text, request_id.as_bytes(), 128));
 
-    let client = client_ip::resolve(
-        client_ip::peer(&parts.extensions),
-        &parts.headers,
-        &config.trusted,
-    );
-    record.client_address = match (client, config.mask) {
+    let client = client_ip::resolve(peer, &parts.headers, &config.proxies);
+    record.client_address = match (client.logged(), config.mask) {
         (Some(ip), Some((v4, v6))) => Some(client_ip::mask(ip, v4, v6)),
         (ip, _) => ip,
     };
     Captured {
         record,
-        client_ip: client,
+        client,
         request_id,
     }
 }

@@ -7,6 +7,7 @@ use http::request::Parts;
 use ipnet::IpNet;
 use tower_layer::Layer;
 
+use super::client_ip::Proxies;
 use super::redact::Redactor;
 use super::service::RequestLogService;
 use super::start::AppStart;
@@ -49,7 +50,7 @@ pub(crate) struct Config {
     sink: Option<Arc<dyn Sink>>,
     /// The default stdout sink, made once and shared by every clone of the layer.
     default_sink: Arc<OnceLock<Arc<dyn Sink>>>,
-    pub(crate) trusted: Arc<[IpNet]>,
+    pub(crate) proxies: Proxies,
     pub(crate) skip: Option<Arc<SkipFn>>,
     pub(crate) redactor: Arc<Redactor>,
     pub(crate) mask: Option<(u8, u8)>,
@@ -87,7 +88,8 @@ impl fmt::Debug for RequestLog {
         let c = &self.config;
         f.debug_struct("RequestLog")
             .field("sink", &c.sink.as_ref().map(|s| s.describe()))
-            .field("trusted_proxies", &c.trusted)
+            .field("trusted_proxies", &c.proxies.trusted)
+            .field("trust_forwarded_header", &c.proxies.forwarded)
             .field("skip", &c.skip.is_some())
             .field(
                 "redacted_query_params",
@@ -108,7 +110,7 @@ impl RequestLog {
             config: Arc::new(Config {
                 sink: None,
                 default_sink: Arc::new(OnceLock::new()),
-                trusted: Arc::from(Vec::new()),
+                proxies: Proxies::default(),
                 skip: None,
                 redactor: Arc::new(Redactor::default()),
                 mask: None,
@@ -135,9 +137,16 @@ impl RequestLog {
         self
     }
 
-    /// Proxies whose `Forwarded` / `X-Forwarded-For` headers are believed. The client is
-    /// the rightmost address in those headers that is not itself a trusted proxy. From
-    /// any other peer, forwarded headers are ignored.
+    /// Proxies whose `X-Forwarded-For` header is believed (or `Forwarded`, see
+    /// [`trust_forwarded_header`](Self::trust_forwarded_header)). The header is read
+    /// from the right: the first address that is not itself a trusted proxy is the
+    /// client. From any other peer, forwarded headers are ignored.
+    ///
+    /// A hop that a trusted proxy wrote and that cannot be read makes the client
+    /// unknown (no `client.address`); a request from a trusted proxy that forwards
+    /// nobody (its health check) is logged with the proxy's address. Neither is ever
+    /// counted or blocked by [`ProbeDetector`](crate::probe::ProbeDetector), and an
+    /// incoming `x-request-id` is kept only from a trusted proxy.
     ///
     /// # Example
     /// ```
@@ -147,14 +156,32 @@ impl RequestLog {
     /// let layer = RequestLog::new().trust_proxies(proxies);
     /// ```
     pub fn trust_proxies<I: IntoIterator<Item = IpNet>>(mut self, proxies: I) -> Self {
-        let mut list: Vec<IpNet> = self.config.trusted.to_vec();
-        list.extend(proxies.into_iter().map(|n| n.trunc()));
-        self.config().trusted = Arc::from(list);
+        self.config().proxies.add(proxies);
+        self
+    }
+
+    /// Reads the client from the standard `Forwarded` header (RFC 7239) instead of
+    /// `X-Forwarded-For` (default: off). Turn it on only when your trusted proxies set
+    /// `Forwarded` themselves: otherwise a client could write its own. Its `for=` values
+    /// are read from the right like `X-Forwarded-For`; `for=unknown`, an obfuscated node
+    /// or an element without `for=` makes the client unknown.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::RequestLog;
+    ///
+    /// let layer = RequestLog::new()
+    ///     .trust_proxies(["10.0.0.0/8".parse().unwrap()])
+    ///     .trust_forwarded_header(true);
+    /// ```
+    pub fn trust_forwarded_header(mut self, yes: bool) -> Self {
+        self.config().proxies.forwarded = yes;
         self
     }
 
     /// Leaves out requests for which `predicate` is true (health checks, metrics).
-    /// Skipped requests cost one call of the predicate and nothing else.
+    /// Skipped requests are not logged; their client is still resolved, so that a
+    /// [`ProbeDetector`](crate::probe::ProbeDetector) inside judges the same client.
     ///
     /// # Example
     /// ```

@@ -22,7 +22,7 @@ mod service;
 mod start;
 
 pub use body::ResponseBody;
-pub(crate) use client_ip::peer;
+pub(crate) use client_ip::{mask, peer, resolve, Client, Proxies, Resolved};
 pub use finish::default_level;
 pub use future::ResponseFuture;
 pub use layer::RequestLog;

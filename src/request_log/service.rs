@@ -9,6 +9,7 @@ use tower_service::Service;
 
 use super::body::ResponseBody;
 use super::capture::capture;
+use super::client_ip::{peer, resolve, Resolved};
 use super::finish::Finisher;
 use super::future::ResponseFuture;
 use super::layer::Config;
@@ -69,11 +70,15 @@ where
         let (mut parts, body) = req.into_parts();
         let config = &self.runtime.config;
         if config.skip.as_ref().is_some_and(|skip| skip(&parts)) {
+            // Not logged, but inner layers (the detector's 404 count) must judge the
+            // client the trusted proxies name, not the proxy itself.
+            let client = resolve(peer(&parts.extensions), &parts.headers, &config.proxies);
+            parts.extensions.insert(Resolved(client));
             let req = Request::from_parts(parts, RequestBody::new(body, None));
             return ResponseFuture::new(self.inner.call(req), None, None);
         }
         let captured = capture(&parts, config);
-        let handle = RecordHandle::new(captured.record, captured.client_ip);
+        let handle = RecordHandle::new(captured.record, captured.client);
         let is_head = parts.method == http::Method::HEAD;
         parts.extensions.insert(handle.clone());
         let finisher = Finisher::new(handle.clone(), self.runtime.clone(), start, is_head);

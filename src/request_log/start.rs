@@ -83,8 +83,9 @@ impl AppStart {
             .with("reqlog.sink", sink.describe())
             .with(
                 "reqlog.trusted_proxies",
-                list(config.trusted.iter().map(|n| n.to_string()).collect()),
+                list(config.proxies.trusted.iter().map(|n| n.to_string()).collect()),
             )
+            .with("reqlog.trust_forwarded_header", config.proxies.forwarded)
             .with(
                 "reqlog.redacted_query_params",
                 list(config.redactor.names().map(str::to_owned).collect()),
