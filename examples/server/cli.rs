@@ -19,8 +19,11 @@ Options:
                          (suffixes K, M, G are powers of 1024)
   --keep N               with --log-file: rotated files kept, PATH.1 to PATH.N (default 7)
   --gzip                 with --log-file: compress rotated files to PATH.N.gz
-  --trust-proxy CIDR     believe forwarded headers from this network, e.g. 10.0.0.0/8;
+  --trust-proxy CIDR     believe X-Forwarded-For from this network, e.g. 10.0.0.0/8;
                          repeat for more networks
+  --trust-forwarded-header
+                         with --trust-proxy: read the Forwarded header instead of
+                         X-Forwarded-For (only if your proxy sets it)
   --redis URL            share scanner state (404 counts, flags) with every instance
                          using this Redis, e.g. redis://127.0.0.1:6379; without it,
                          each instance counts on its own
@@ -49,6 +52,8 @@ pub struct Args {
     pub keep: Option<usize>,
     pub gzip: bool,
     pub trusted_proxies: Vec<IpNet>,
+    /// `--trust-forwarded-header`: read `Forwarded` from the trusted proxies.
+    pub trust_forwarded_header: bool,
     /// Refuse flagged clients and known scanners.
     pub block_scanners: bool,
     /// `--redis`: shared detector state.
@@ -76,6 +81,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         keep: None,
         gzip: false,
         trusted_proxies: Vec::new(),
+        trust_forwarded_header: false,
         block_scanners: false,
         redis: None,
     };
@@ -95,6 +101,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 return Err("`--gzip` takes no value".into());
             }
             parsed.gzip = true;
+            continue;
+        }
+        if flag == "--trust-forwarded-header" {
+            if inline.is_some() {
+                return Err("`--trust-forwarded-header` takes no value".into());
+            }
+            parsed.trust_forwarded_header = true;
             continue;
         }
         if flag == "--block-scanners" {

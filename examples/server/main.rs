@@ -192,6 +192,7 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
     let log = RequestLog::new()
         .sink(sink)
         .trust_proxies(args.trusted_proxies)
+        .trust_forwarded_header(args.trust_forwarded_header)
         .skip(|req| req.uri.path() == "/health");
     log.log_start(
         AppStart::new("reqlog-example-courses")
