@@ -1,11 +1,14 @@
 //! Cost of probe classification: a benign path, a probe, a typical and a long benign query
 //! (320 bytes of search terms, tracking parameters and an OData filter with quotes, which
 //! also runs the regex pass), with the built-in rules and with ten times as many custom
-//! rules on top, plus user-agent classification.
+//! rules on top, plus user-agent classification; and 8 KiB targets (the most of a path
+//! or a query that is looked at): ordinary ones next to the shapes that once made the
+//! per-occurrence checks quadratic (`/upload` repeated, `c=id&` repeated, `../`
+//! repeated), reported as throughput.
 //!
 //! Run with `cargo bench --bench probe`.
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use http::Method;
 use reqlog::probe::{Classifier, CustomRule, ProbeCategory, ProbeRules};
 
@@ -61,6 +64,65 @@ fn classify(c: &mut Criterion) {
     group.finish();
 }
 
+/// `unit` repeated to `len` bytes (cut at the end), after `prefix`.
+fn repeat_to(prefix: &str, unit: &str, len: usize) -> String {
+    let mut s = String::from(prefix);
+    while s.len() < len {
+        s.push_str(unit);
+    }
+    s.truncate(len);
+    s
+}
+
+/// 8 KiB of path or of query: ordinary shapes, and the worst cases for the checks that
+/// run per literal occurrence.
+fn long_targets() -> Vec<(&'static str, String)> {
+    const LEN: usize = 8 * 1024;
+    let short_path = "/search";
+    vec![
+        (
+            "path_8k",
+            repeat_to("", "/courses/52018/lectures/7/video", LEN),
+        ),
+        (
+            "query_8k",
+            repeat_to(
+                "/search?",
+                "q=how+to+write+a+python+decorator&page=2&utm_source=newsletter&",
+                LEN,
+            ),
+        ),
+        ("upload_path_8k", repeat_to("", "/upload", LEN - 2) + "/x"),
+        ("dotdot_path_8k", repeat_to("", "/..", LEN)),
+        ("pct_dotdot_path_8k", repeat_to("", "%2e%2e%2f", LEN)),
+        ("php_params_path_8k", repeat_to("", "/x.php;", LEN)),
+        (
+            "c_id_query_8k",
+            format!(
+                "{}?{}",
+                repeat_to("", "/courses/52018/lectures/7/video", LEN),
+                repeat_to("", "c=id&", LEN)
+            ),
+        ),
+        (
+            "c_id_query_short_path_8k",
+            repeat_to(&format!("{short_path}?"), "c=id&", LEN),
+        ),
+    ]
+}
+
+fn classify_long(c: &mut Criterion) {
+    let classifier = Classifier::default();
+    let mut group = c.benchmark_group("classify_8k");
+    for (name, target) in long_targets() {
+        group.throughput(Throughput::Bytes(target.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(name), &target, |b, target| {
+            b.iter(|| classifier.classify(&Method::GET, black_box(target), black_box(None)))
+        });
+    }
+    group.finish();
+}
+
 fn user_agent(c: &mut Criterion) {
     let classifier = Classifier::default();
     let agents: &[(&str, &[u8])] = &[
@@ -82,5 +144,5 @@ fn user_agent(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, classify, user_agent);
+criterion_group!(benches, classify, classify_long, user_agent);
 criterion_main!(benches);

@@ -70,7 +70,11 @@ fn free_port() -> u16 {
 /// Starts nginx on a free loopback port, proxying to `upstream` with the README's
 /// configuration.
 async fn start_nginx(bin: &PathBuf, upstream: SocketAddr) -> (Nginx, SocketAddr) {
-    let dir = std::env::temp_dir().join(format!("reqlog-nginx-{}-{}", std::process::id(), upstream.port()));
+    let dir = std::env::temp_dir().join(format!(
+        "reqlog-nginx-{}-{}",
+        std::process::id(),
+        upstream.port()
+    ));
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let port = free_port();
@@ -174,7 +178,10 @@ async fn behind_nginx_the_client_is_who_nginx_saw() {
         "X-Real-IP: 203.0.113.9\r\n",
     ];
     for (i, h) in spoofs.iter().enumerate() {
-        assert_eq!(get_from("127.0.0.2", proxy, &format!("/?i={i}"), h).await, 200);
+        assert_eq!(
+            get_from("127.0.0.2", proxy, &format!("/?i={i}"), h).await,
+            200
+        );
     }
     let records = memory.wait_for(spoofs.len(), WAIT).await;
     for r in &records {
@@ -190,7 +197,10 @@ async fn behind_nginx_the_client_is_who_nginx_saw() {
     // in its headers, is refused; others are not, nor is nginx itself.
     for i in 0..10 {
         let h = "X-Forwarded-For: 127.0.0.2\r\nForwarded: for=127.0.0.4\r\n";
-        assert_eq!(get_from("127.0.0.3", proxy, &format!("/nope/{i}"), h).await, 404);
+        assert_eq!(
+            get_from("127.0.0.3", proxy, &format!("/nope/{i}"), h).await,
+            404
+        );
     }
     assert_eq!(get_from("127.0.0.3", proxy, "/", "").await, 403);
     assert_eq!(get_from("127.0.0.2", proxy, "/", "").await, 200);

@@ -51,7 +51,8 @@ async fn get_with(addr: SocketAddr, path: &str, headers: &str) -> u16 {
 
 /// Raw bytes in a header value (not UTF-8), as a client can send them.
 async fn get_raw_header(addr: SocketAddr, path: &str, header: &[u8]) -> u16 {
-    let mut req = format!("GET {path} HTTP/1.1\r\nHost: t\r\nUser-Agent: {FIREFOX}\r\n").into_bytes();
+    let mut req =
+        format!("GET {path} HTTP/1.1\r\nHost: t\r\nUser-Agent: {FIREFOX}\r\n").into_bytes();
     req.extend_from_slice(header);
     req.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
     let resp = raw(addr, &req).await;
@@ -80,8 +81,14 @@ async fn a_client_cannot_pick_its_address_with_forwarded() {
         assert_eq!(get_with(addr, &format!("/nope/{i}"), h).await, 404);
     }
     // The victim is not blocked; the attacker is.
-    assert_eq!(get_with(addr, "/", "X-Forwarded-For: 203.0.113.9").await, 200);
-    assert_eq!(get_with(addr, "/", "X-Forwarded-For: 198.51.100.20").await, 403);
+    assert_eq!(
+        get_with(addr, "/", "X-Forwarded-For: 203.0.113.9").await,
+        200
+    );
+    assert_eq!(
+        get_with(addr, "/", "X-Forwarded-For: 198.51.100.20").await,
+        403
+    );
     let records = memory.wait_for(12, WAIT).await;
     for r in lines_for(&records, "/nope/0") {
         assert_eq!(r.str("client.address"), Some("198.51.100.20"));
@@ -101,7 +108,10 @@ async fn unreadable_forwarded_hops_never_flag_the_proxy() {
         assert_eq!(get_with(addr, &format!("/nope/{i}"), &h).await, 404);
     }
     assert_eq!(get_with(addr, "/health", "").await, 200, "the proxy itself");
-    assert_eq!(get_with(addr, "/", "Forwarded: for=198.51.100.3").await, 200);
+    assert_eq!(
+        get_with(addr, "/", "Forwarded: for=198.51.100.3").await,
+        200
+    );
     let records = memory.wait_for(14, WAIT).await;
     let first = lines_for(&records, "/nope/0")[0];
     assert_eq!(first.get("client.address"), None, "unknown client");
@@ -144,7 +154,10 @@ async fn junk_in_x_forwarded_for_does_not_hide_the_client() {
         assert_eq!(status, 404);
     }
     assert_eq!(get_with(addr, "/health", "").await, 200, "the proxy itself");
-    assert_eq!(get_with(addr, "/", "X-Forwarded-For: 198.51.100.77").await, 403);
+    assert_eq!(
+        get_with(addr, "/", "X-Forwarded-For: 198.51.100.77").await,
+        403
+    );
     let records = memory.wait_for(12, WAIT).await;
     assert_eq!(
         lines_for(&records, "/nope/0")[0].str("client.address"),
@@ -164,8 +177,14 @@ async fn skipped_requests_count_against_the_client_not_the_proxy() {
         assert_eq!(get_with(addr, &format!("/static/{i}.css"), h).await, 404);
     }
     assert_eq!(get_with(addr, "/health", "").await, 200, "the proxy itself");
-    assert_eq!(get_with(addr, "/", "X-Forwarded-For: 198.51.100.6").await, 200);
-    assert_eq!(get_with(addr, "/", "X-Forwarded-For: 198.51.100.5").await, 403);
+    assert_eq!(
+        get_with(addr, "/", "X-Forwarded-For: 198.51.100.6").await,
+        200
+    );
+    assert_eq!(
+        get_with(addr, "/", "X-Forwarded-For: 198.51.100.5").await,
+        403
+    );
     let records = memory.wait_for(3, WAIT).await;
     assert!(lines_for(&records, "/static/0.css").is_empty(), "skipped");
 }
@@ -205,7 +224,10 @@ async fn ipv6_clients_are_counted_by_their_64() {
     }
     let other_host_same_64 = "X-Forwarded-For: 2001:db8:1:2:ffff::1";
     assert_eq!(get_with(addr, "/", other_host_same_64).await, 403);
-    assert_eq!(get_with(addr, "/", "X-Forwarded-For: 2001:db8:1:3::1").await, 200);
+    assert_eq!(
+        get_with(addr, "/", "X-Forwarded-For: 2001:db8:1:3::1").await,
+        200
+    );
     let records = memory.wait_for(12, WAIT).await;
     // The line keeps the full address.
     assert_eq!(
@@ -235,7 +257,10 @@ async fn ipv6_grouping_is_configurable() {
         let h = format!("X-Forwarded-For: 2001:db8:1:2::{:x}", i + 1);
         get_with(addr, &format!("/nope/{i}"), &h).await;
     }
-    assert_eq!(get_with(addr, "/", "X-Forwarded-For: 2001:db8:1:2::ff").await, 200);
+    assert_eq!(
+        get_with(addr, "/", "X-Forwarded-For: 2001:db8:1:2::ff").await,
+        200
+    );
 }
 
 /// A dual-stack listener sees IPv4 peers as `::ffff:a.b.c.d`: logged and counted as

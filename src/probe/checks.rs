@@ -17,6 +17,16 @@ pub(super) enum Region {
     Query,
 }
 
+/// Notes `n` units of work done by a check that runs per occurrence (bytes examined, or
+/// one per call): counted in tests (`cost_tests.rs`), nothing otherwise.
+#[inline(always)]
+pub(super) fn work(n: usize) {
+    #[cfg(test)]
+    super::cost_tests::add(n);
+    #[cfg(not(test))]
+    let _ = n;
+}
+
 pub(super) fn usize_range(r: &Range<u32>) -> Range<usize> {
     r.start as usize..r.end as usize
 }
@@ -80,25 +90,40 @@ pub(super) fn cond_holds(
     range: &Range<usize>,
     region: Region,
 ) -> bool {
+    work(1);
     let seg_end = |from: usize| {
-        buf[from..range.end]
+        let end = buf[from..range.end]
             .iter()
             .position(|&b| b == b'/' || (region == Region::Decoded && b == b';'))
-            .map_or(range.end, |i| from + i)
+            .map_or(range.end, |i| from + i);
+        work(end - from);
+        end
     };
     match cond {
         Cond::Always => true,
+        // Linear overall, not per occurrence: the literals start with the segment's `/`
+        // (`/wp-`, `/c99`, `/cmd`…), so this reads the rest of the segment they start,
+        // and at most a few of them (`/cmd`, `/cmdshell`) start at one `/`.
         Cond::Script => {
             // The literal starts with the segment's `/`.
             let start = if buf[s] == b'/' { s + 1 } else { s };
             is_script(&buf[start..seg_end(e.max(start))])
         }
-        Cond::ScriptPath => is_script(last_segment(&buf[range.clone()])),
+        // Found once per request (`prepare`); these signatures are path-scoped.
+        Cond::ScriptPath => match region {
+            Region::Decoded => f.decoded_script,
+            Region::Normal => f.normal_script,
+            Region::Query => false,
+        },
+        // The anchor (`SegmentEnd`) holds, so `e` ends the segment and the segment is
+        // read back to its `/`: at most two extensions end at one place (`.tar.gz`,
+        // `.gz`), so each segment is read at most twice.
         Cond::BackupArchive => {
             let start = buf[range.start..e]
                 .iter()
                 .rposition(|&b| b == b'/')
                 .map_or(range.start, |i| range.start + i + 1);
+            work(e - start);
             let at_root = start == range.start + 1;
             is_backup_archive(&buf[start..seg_end(e)], at_root)
         }
@@ -107,6 +132,7 @@ pub(super) fn cond_holds(
                 .iter()
                 .take_while(|b| b.is_ascii_digit())
                 .count();
+            work(digits);
             digits > 0 && buf.get(e + digits).is_none_or(|&b| b == b'&' || b == 0)
         }
         Cond::ValueStart => {
@@ -114,6 +140,7 @@ pub(super) fn cond_holds(
             while i > range.start && matches!(buf[i - 1], b'/' | b'.' | b' ') {
                 i -= 1;
             }
+            work(s - i);
             if i >= range.start + 2 && buf[i - 1] == b':' && buf[i - 2].is_ascii_lowercase() {
                 i -= 2;
             }
@@ -132,14 +159,14 @@ pub(super) fn cond_holds(
         Cond::NumericComparison => numeric_comparison(&buf[e..range.end]),
         Cond::OrderByComment => order_by_comment(&buf[e..range.end]),
         Cond::ShellCommandOnScript => {
-            starts_with_shell_command(&buf[e..range.end])
-                && is_script(last_segment(&buf[f.normal.clone()]))
+            f.normal_script && starts_with_shell_command(&buf[e..range.end])
         }
     }
 }
 
 /// The last non-empty segment (`/x.jsp/` is `x.jsp`), `;params` cut.
 pub(super) fn last_segment(path: &[u8]) -> &[u8] {
+    work(path.len());
     let path = path.split(|&b| b == b';').next().unwrap_or(path);
     let path = path.strip_suffix(b"/").unwrap_or(path);
     match path.iter().rposition(|&b| b == b'/') {
@@ -153,6 +180,7 @@ pub(super) fn has_shellshock(ua: &[u8]) -> bool {
     let mut rest = ua;
     while let Some(i) = rest.iter().position(|&b| b == b'(') {
         let after = rest[i + 1..].trim_ascii_start();
+        work(rest.len() - after.len());
         if let Some(after) = after.strip_prefix(b")") {
             if after.trim_ascii_start().starts_with(b"{") {
                 return true;
@@ -164,16 +192,27 @@ pub(super) fn has_shellshock(ua: &[u8]) -> bool {
 }
 
 /// A Log4j lookup: `${jndi:`, or a lookup nested in a lookup (`${${lower:j}ndi:`).
+///
+/// Looks at the 64 bytes after each `${`, once; a `${` among them is an answer, so
+/// those windows never overlap and no byte is read more than twice.
 pub(super) fn has_jndi_lookup(ua: &[u8]) -> bool {
-    let mut rest = ua;
-    while let Some(i) = rest.windows(2).position(|w| w == b"${") {
-        let after = &rest[i + 2..];
-        let window = &after[..after.len().min(64)];
-        let lower = |w: &[u8], n: &[u8]| w.windows(n.len()).any(|x| x.eq_ignore_ascii_case(n));
-        if lower(window, b"jndi") || lower(window, b"${") || lower(window, b"::-") {
+    const WINDOW: usize = 64;
+    let mut from = 0;
+    while let Some(i) = ua[from..].windows(2).position(|w| w == b"${") {
+        let after = from + i + 2;
+        let end = ua.len().min(after + WINDOW);
+        work(i + 2 + (end - after));
+        let window = &ua[after..end];
+        let hit = (0..window.len()).any(|j| {
+            let w = &window[j..];
+            w.starts_with(b"${")
+                || w.starts_with(b"::-")
+                || w.get(..4).is_some_and(|x| x.eq_ignore_ascii_case(b"jndi"))
+        });
+        if hit {
             return true;
         }
-        rest = after;
+        from = after;
     }
     false
 }
@@ -191,6 +230,15 @@ mod tests {
         assert!(has_jndi_lookup(b"${${lower:J}NDI:x}"));
         assert!(has_jndi_lookup(b"${${::-j}ndi:x}"));
         assert!(!has_jndi_lookup(b"price ${5}"));
+        assert!(has_jndi_lookup(b"${x} ${JnDi:x}"));
+        assert!(has_jndi_lookup(
+            &[b"${".as_slice(), &[b'x'; 60], b"jndi"].concat()
+        ));
+        assert!(!has_jndi_lookup(
+            &[b"${".as_slice(), &[b'x'; 61], b"jndi"].concat()
+        ));
+        assert!(!has_jndi_lookup(b"${"));
+        assert!(has_jndi_lookup(b"$${::-j}"));
         assert_eq!(last_segment(b"/a/x.jsp/"), b"x.jsp");
         assert_eq!(last_segment(b"/a/x.php;.jpg"), b"x.php");
     }

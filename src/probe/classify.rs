@@ -14,14 +14,14 @@ use http::Method;
 use regex::bytes::RegexSet;
 
 use super::checks::{
-    anchor_holds, cond_holds, has_jndi_lookup, has_shellshock, last_segment, region_of,
-    scope_allows, usize_range,
+    anchor_holds, cond_holds, has_jndi_lookup, has_shellshock, region_of, scope_allows,
+    usize_range, work,
 };
 use super::compile::{payload_category, Compiled, SigKind};
 use super::crawlers::classify_user_agent;
 use super::normalize::prepare;
 use super::scan;
-use super::signatures::{is_script, Cond, NEED_LOOKBEHIND};
+use super::signatures::{Cond, NEED_LOOKBEHIND};
 use super::{ProbeMatch, ProbeRules, UserAgentClass};
 
 /// A compiled rule set: classifies requests as probes and user agents as clients.
@@ -144,6 +144,7 @@ impl Classifier {
 
         scan::for_each_match(&c.automaton, hay, &mut |pattern, s, e| {
             let (s, e) = (s + hay_start, e + hay_start);
+            work(1);
             let (region, range) = region_of(&f, s);
             for sig in &c.sigs[usize_range(&c.pattern_sigs[pattern])] {
                 if let SigKind::Rule {
@@ -178,10 +179,36 @@ impl Classifier {
                 }
             }
         });
+        if let Some(sp) = c.special {
+            let decided_in_code = [
+                (f.dot_dot, sp.dot_dot, true),
+                (f.null_byte, sp.null_byte, true),
+                (f.line_break, sp.crlf, true),
+                (ua.is_some_and(has_shellshock), sp.shellshock, true),
+                (ua.is_some_and(has_jndi_lookup), sp.jndi, true),
+                (
+                    method == Method::PUT && f.normal_script,
+                    sp.script_upload,
+                    false,
+                ),
+            ];
+            for (hit, rule, payload) in decided_in_code {
+                if hit {
+                    best.take(ranked(rule), payload);
+                }
+            }
+        }
+
         if let (Some(set), Some(first)) = (&c.patterns, first_trigger) {
+            // Run only if one of its rules could still beat what was found: a dense
+            // payload (`../` a thousand times) is decided by the checks above.
+            let may_improve = c
+                .pattern_rules
+                .iter()
+                .any(|&r| best.improved_by(ranked(r), true));
             // Every regex match starts at most NEED_LOOKBEHIND bytes before a trigger.
             let from = first.saturating_sub(NEED_LOOKBEHIND);
-            if set.is_match_at(hay, from) {
+            if may_improve && set.is_match_at(hay, from) {
                 for i in set.matches_at(hay, from).iter() {
                     // Regex signatures are all payloads.
                     best.take(ranked(c.pattern_rules[i]), true);
@@ -198,30 +225,9 @@ impl Classifier {
                 }
             }
         }
-        if let Some(sp) = c.special {
-            let normal_is_script = is_script(last_segment(&buf[f.normal.clone()]));
-            let decided_in_code = [
-                (f.dot_dot, sp.dot_dot, true),
-                (f.null_byte, sp.null_byte, true),
-                (f.line_break, sp.crlf, true),
-                (ua.is_some_and(has_shellshock), sp.shellshock, true),
-                (ua.is_some_and(has_jndi_lookup), sp.jndi, true),
-                (
-                    method == Method::PUT && normal_is_script,
-                    sp.script_upload,
-                    false,
-                ),
-            ];
-            for (hit, rule, payload) in decided_in_code {
-                if hit {
-                    best.take(ranked(rule), payload);
-                }
-            }
-        }
 
         // A harmless public folder stops being harmless when a script is asked for in it.
-        let allowed =
-            allow_user || (allow_builtin && !is_script(last_segment(&buf[f.normal.clone()])));
+        let allowed = allow_user || (allow_builtin && !f.normal_script);
         let best = if allowed {
             best.payload
         } else {

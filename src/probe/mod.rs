@@ -72,6 +72,11 @@
 //! [`Classifier::user_agent`] looks the header up in one case-insensitive automaton of
 //! some 330 tokens (crawlers by their own names, scanners, tools, rendering engines); the
 //! strongest kind found wins: scanner > crawler > tool > browser. See [`ClientKind`].
+//! Scanner tokens count only as product tokens, not inside other words: `Nmap` and
+//! `Burp` are scanners, `Snmapper` and `Burpee Fitness` are not; the generic word
+//! `scanner` counts only qualified (`Security Scanner`, `VulnScanner`) or as a comment
+//! item (`(compatible; Scanner)`), so document-scanner apps (`CamScanner/6.32`,
+//! `Scanner Pro/8.2`) are not scanners.
 //!
 //! # Cost
 //!
@@ -81,8 +86,14 @@
 //! scanned as two interleaved halves. The few signatures that need structure (SQL syntax,
 //! template arithmetic, script URLs) form one regex set; each declares literals it cannot
 //! match without, which sit in the same automaton as triggers, and the set runs only if
-//! one was seen, from just before the first (custom regex rules are a second set, run on
-//! the normal path, only when there are some). The rest are a few checks per occurrence.
+//! one was seen, from just before the first, and only if one of its rules could still
+//! beat what the literals found (custom regex rules are a second set, run on the normal
+//! path, only when there are some). The rest are a few checks per occurrence, each
+//! reading a bounded neighbourhood of it (what they need of the whole path, such as
+//! whether its last segment is a script, is found once per request), so the work stays
+//! linear in the input whatever it repeats: 8 KiB of `/upload` segments or of `c=id&`
+//! cost about twice an ordinary 8 KiB path, not a hundred times
+//! (`cost_tests.rs` counts the work).
 //!
 //! Decoding is one pass (nested encodings included) into a thread-local buffer, so a
 //! request that matches nothing allocates nothing once the buffer has grown: at most
@@ -126,6 +137,8 @@ mod rules;
 mod scan;
 mod signatures;
 
+#[cfg(test)]
+mod cost_tests;
 #[cfg(test)]
 mod heldout;
 

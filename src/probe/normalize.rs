@@ -16,7 +16,9 @@
 
 use std::ops::Range;
 
+use super::checks::last_segment;
 use super::decode::{decode_into, Mode};
+use super::signatures::is_script;
 
 /// How many bytes of a path (after its leading `/`) or of a query are looked at; the rest
 /// is ignored, so the work per request is bounded whatever a client sends.
@@ -104,6 +106,10 @@ pub(super) struct Forms {
     pub dot_dot: bool,
     /// The decoded path has a CR or LF.
     pub line_break: bool,
+    /// The last segment of the decoded path names a server-side script.
+    pub decoded_script: bool,
+    /// The last segment of the normal path names a server-side script.
+    pub normal_script: bool,
 }
 
 impl Forms {
@@ -154,6 +160,14 @@ pub(super) fn prepare(target: &str, buf: &mut Vec<u8>) -> Forms {
         start..buf.len()
     });
     let same = normal == decoded.range || buf[decoded.range.clone()] == buf[normal.clone()];
+    // Found once here, not per literal occurrence: the checks that need them run for
+    // every occurrence of some literals, and a path can hold thousands of those.
+    let normal_script = is_script(last_segment(&buf[normal.clone()]));
+    let decoded_script = if same {
+        normal_script
+    } else {
+        is_script(last_segment(&buf[decoded.range.clone()]))
+    };
     Forms {
         haystack_start: if same {
             normal.start
@@ -166,6 +180,8 @@ pub(super) fn prepare(target: &str, buf: &mut Vec<u8>) -> Forms {
         null_byte,
         dot_dot,
         line_break: decoded.line_break,
+        decoded_script,
+        normal_script,
     }
 }
 
@@ -204,6 +220,7 @@ fn canonicalize(buf: &mut Vec<u8>, decoded: Range<usize>) -> bool {
             .map_or(decoded.end, |i| pos + i);
         let seg = pos..seg_end;
         pos = seg_end + 1;
+        super::checks::work(1 + 2 * seg.len());
         // `;params` are not part of the name (`/admin;jsessionid=x`, Tomcat's `..;/`).
         let mut end = buf[seg.clone()]
             .iter()
@@ -220,6 +237,7 @@ fn canonicalize(buf: &mut Vec<u8>, decoded: Range<usize>) -> bool {
                 trailing_slash = true;
                 if buf.len() > root + 1 {
                     let last = buf[root..].iter().rposition(|&b| b == b'/').unwrap_or(0);
+                    super::checks::work(buf.len() - root - last);
                     buf.truncate((root + last).max(root + 1));
                 }
                 continue;

@@ -204,6 +204,7 @@ impl Cursor<'_> {
     }
     fn digits(&mut self) -> bool {
         let n = self.0.iter().take_while(|b| b.is_ascii_digit()).count();
+        super::checks::work(n);
         self.0 = &self.0[n..];
         n > 0
     }
@@ -268,12 +269,16 @@ pub(super) const NEED_LOOKBEHIND: usize = 8;
 
 /// Whether a file name ends in the extension of a server-side script: a site that serves
 /// none never sees a legitimate request for one.
+///
+/// Looks at the last six bytes at most: no script extension is longer than five.
 pub(super) fn is_script(name: &[u8]) -> bool {
-    let Some(dot) = name.iter().rposition(|&b| b == b'.') else {
+    let tail = &name[name.len().saturating_sub(6)..];
+    super::checks::work(tail.len());
+    let Some(dot) = tail.iter().rposition(|&b| b == b'.') else {
         return false;
     };
     matches!(
-        &name[dot + 1..],
+        &tail[dot + 1..],
         b"php"
             | b"php2"
             | b"php3"

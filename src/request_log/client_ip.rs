@@ -255,9 +255,15 @@ mod tests {
     fn untrusted_peer_is_the_client_whatever_it_claims() {
         let h = xff("1.2.3.4");
         let p = proxies(&["10.0.0.0/8"], false);
-        assert_eq!(resolve(Some(ip("203.0.113.7")), &h, &p), Client::Addr(ip("203.0.113.7")));
+        assert_eq!(
+            resolve(Some(ip("203.0.113.7")), &h, &p),
+            Client::Addr(ip("203.0.113.7"))
+        );
         let none = Proxies::default();
-        assert_eq!(resolve(Some(ip("203.0.113.7")), &h, &none), Client::Addr(ip("203.0.113.7")));
+        assert_eq!(
+            resolve(Some(ip("203.0.113.7")), &h, &none),
+            Client::Addr(ip("203.0.113.7"))
+        );
         assert_eq!(resolve(None, &h, &p), Client::Unknown);
     }
 
@@ -271,7 +277,10 @@ mod tests {
             Client::Addr(ip("198.51.100.9"))
         );
         // Several header lines are one list, in order.
-        let h = headers(&[("x-forwarded-for", b"6.6.6.6"), ("x-forwarded-for", b"198.51.100.9")]);
+        let h = headers(&[
+            ("x-forwarded-for", b"6.6.6.6"),
+            ("x-forwarded-for", b"198.51.100.9"),
+        ]);
         assert_eq!(resolve(via, &h, &p), Client::Addr(ip("198.51.100.9")));
         // All trusted: the leftmost, as a proxy (never counted).
         assert_eq!(
@@ -279,12 +288,21 @@ mod tests {
             Client::Proxy(ip("192.168.1.1"))
         );
         // No header: the proxy itself.
-        assert_eq!(resolve(via, &HeaderMap::new(), &p), Client::Proxy(ip("10.0.0.1")));
+        assert_eq!(
+            resolve(via, &HeaderMap::new(), &p),
+            Client::Proxy(ip("10.0.0.1"))
+        );
         // Garbage where our proxy wrote its hop: unknown, never the proxy.
-        assert_eq!(resolve(via, &xff("198.51.100.9, nonsense"), &p), Client::Unknown);
+        assert_eq!(
+            resolve(via, &xff("198.51.100.9, nonsense"), &p),
+            Client::Unknown
+        );
         assert_eq!(resolve(via, &xff("unknown"), &p), Client::Unknown);
         // Empty hops are skipped.
-        assert_eq!(resolve(via, &xff("198.51.100.9, ,"), &p), Client::Addr(ip("198.51.100.9")));
+        assert_eq!(
+            resolve(via, &xff("198.51.100.9, ,"), &p),
+            Client::Addr(ip("198.51.100.9"))
+        );
     }
 
     /// A client sends junk bytes; its proxy appends the real address: the junk cannot
@@ -310,7 +328,10 @@ mod tests {
         ]);
         let via = Some(ip("10.0.0.1"));
         let xff_only = proxies(&["10.0.0.0/8"], false);
-        assert_eq!(resolve(via, &h, &xff_only), Client::Addr(ip("198.51.100.4")));
+        assert_eq!(
+            resolve(via, &h, &xff_only),
+            Client::Addr(ip("198.51.100.4"))
+        );
         let h = headers(&[("forwarded", b"for=unknown")]);
         assert_eq!(resolve(via, &h, &xff_only), Client::Proxy(ip("10.0.0.1")));
     }

@@ -83,7 +83,14 @@ impl AppStart {
             .with("reqlog.sink", sink.describe())
             .with(
                 "reqlog.trusted_proxies",
-                list(config.proxies.trusted.iter().map(|n| n.to_string()).collect()),
+                list(
+                    config
+                        .proxies
+                        .trusted
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect(),
+                ),
             )
             .with("reqlog.trust_forwarded_header", config.proxies.forwarded)
             .with(
