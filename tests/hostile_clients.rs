@@ -312,3 +312,26 @@ async fn apps_named_like_scanners_are_not_blocked() {
     let (status, _) = fetch(addr, "/ HTTP/1.1\r\nUser-Agent: sqlmap/1.7.2#stable").await;
     assert_eq!(status, 403);
 }
+
+/// A page on another site that embeds twenty broken images of ours makes the visitor's
+/// browser send cross-site `no-cors` 404s: they must not get the visitor flagged.
+#[tokio::test]
+async fn cross_site_subresource_404s_do_not_count() {
+    let memory = MemorySink::new();
+    let addr = serve_axum(site(&memory, behind_proxy())).await;
+    let visitor = "X-Forwarded-For: 198.51.100.44";
+    for i in 0..20 {
+        let dest = ["image", "script", "style", "font"][i % 4];
+        let h = format!(
+            "{visitor}\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: {dest}"
+        );
+        assert_eq!(get_with(addr, &format!("/img/broken-{i}.png"), &h).await, 404);
+    }
+    assert_eq!(get_with(addr, "/", visitor).await, 200);
+    // The same 404s asked for by the site's own pages (or typed in) still count.
+    for i in 0..10 {
+        let h = format!("{visitor}\r\nSec-Fetch-Site: same-origin\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: image");
+        get_with(addr, &format!("/img/missing-{i}.png"), &h).await;
+    }
+    assert_eq!(get_with(addr, "/", visitor).await, 403);
+}

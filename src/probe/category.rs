@@ -125,16 +125,21 @@ impl fmt::Display for ProbeCategory {
     }
 }
 
-/// A request recognised as a probe: its category and the stable id of the rule that
-/// decided it (e.g. `"wp-login"`, `"dotenv"`, `"git-metadata"`).
+/// A request recognised as a probe: its category, the stable id of the rule that
+/// decided it (e.g. `"wp-login"`, `"dotenv"`, `"sqli"`) and, for a payload found in a
+/// query parameter, that parameter's name.
 ///
-/// Cloning does not allocate: the rule id is shared.
+/// Cloning does not allocate: the rule id and the parameter name are shared.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProbeMatch {
     /// What the client is after.
     pub category: ProbeCategory,
-    /// Stable id of the rule that matched.
+    /// Stable id of the rule that matched; for payloads in query parameters, the
+    /// family: `sqli`, `xss`, `cmdi`, `lfi`, `ssti`, `jndi`, `ssrf`, `nosqli`, `crlf`.
     pub rule: Arc<str>,
+    /// The (percent-decoded, at most 64 bytes) name of the query parameter the payload
+    /// was found in; `None` for path signatures. The value itself is never kept.
+    pub param: Option<Arc<str>>,
 }
 
 #[cfg(test)]

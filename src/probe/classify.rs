@@ -240,6 +240,7 @@ impl Classifier {
         Some(ProbeMatch {
             category: rule.category,
             rule: Arc::clone(&rule.id),
+            param: None,
         })
     }
 }

@@ -74,9 +74,8 @@ where
         let scanning = key.is_some_and(|ip| shared.tracker.is_scanning(ip));
         // A trusted proxy's own request (its health check) is never refused.
         let is_proxy = matches!(client, Client::Proxy(_));
-        let blocked = shared.block.is_some()
-            && !is_proxy
-            && (scanning || agent.kind == ClientKind::Scanner);
+        let blocked =
+            shared.block.is_some() && !is_proxy && (scanning || agent.kind == ClientKind::Scanner);
         let verdict = ProbeVerdict {
             probe,
             agent,
@@ -89,6 +88,9 @@ where
                 req.extensions_mut().insert(verdict.clone());
             }
         }
+        // A page elsewhere that embeds broken images of ours makes its visitors' browsers
+        // send cross-site no-cors 404s: those must not get a visitor flagged.
+        let key = key.filter(|_| !cross_site_subresource(req.headers()));
         let tracking = key.map(|ip| Tracking {
             ip,
             path_hash: shared.path_hash(req.uri().path()),
@@ -123,12 +125,36 @@ impl Tracking {
     }
 }
 
+/// A subresource another site made the browser fetch (`<img>`, `<script>`, CSS, fonts,
+/// media): `Sec-Fetch-Site: cross-site`, `Sec-Fetch-Mode: no-cors` and a subresource
+/// `Sec-Fetch-Dest`. Browsers set these headers and a page's scripts cannot change them.
+/// A non-browser can send them to escape the 404 rule (its probes are still named by
+/// their signatures): that is the price of never blocking a visitor for someone else's
+/// page.
+fn cross_site_subresource(headers: &http::HeaderMap) -> bool {
+    let is = |name: &str, want: &[&[u8]]| {
+        headers
+            .get(name)
+            .is_some_and(|v| want.iter().any(|w| v.as_bytes().eq_ignore_ascii_case(w)))
+    };
+    is("sec-fetch-site", &[b"cross-site"])
+        && is("sec-fetch-mode", &[b"no-cors"])
+        && is(
+            "sec-fetch-dest",
+            &[
+                b"image", b"script", b"style", b"font", b"audio", b"video", b"track",
+                b"object", b"embed", b"manifest", b"xslt", b"empty",
+            ],
+        )
+}
+
 fn write_record(handle: &RecordHandle, v: &ProbeVerdict) {
     let mut r = handle.lock();
     if let Some(m) = &v.probe {
         r.probe = Some(crate::record::ProbeFields {
             category: m.category.as_str(),
             rule: m.rule.clone(),
+            param: m.param.clone(),
         });
     }
     r.client_kind = Some(v.agent.kind.as_str());

@@ -81,6 +81,8 @@ impl Outcome {
 pub(crate) struct ProbeFields {
     pub(crate) category: &'static str,
     pub(crate) rule: Arc<str>,
+    /// The query parameter the payload was found in, for payload families.
+    pub(crate) param: Option<Arc<str>>,
 }
 
 /// One log record: an HTTP request, the application's start, or a dropped-lines report.
@@ -171,6 +173,7 @@ schema_keys! {
     OUTCOME = "outcome",
     PROBE_CATEGORY = "probe.category",
     PROBE_RULE = "probe.rule",
+    PROBE_PARAM = "probe.param",
     CLIENT_KIND = "client.kind",
     CLIENT_CRAWLER = "client.crawler",
     CLIENT_SCANNING = "client.scanning",
@@ -358,6 +361,10 @@ impl Record {
     pub fn probe(&self) -> Option<(&'static str, &str)> {
         self.probe.as_ref().map(|p| (p.category, &*p.rule))
     }
+    /// `probe.param`: the query parameter a payload was found in.
+    pub fn probe_param(&self) -> Option<&str> {
+        self.probe.as_ref().and_then(|p| p.param.as_deref())
+    }
     /// Free fields added by handlers and layers, in insertion order.
     pub fn extra_fields(&self) -> &[(Cow<'static, str>, FieldValue)] {
         &self.extra
@@ -445,6 +452,9 @@ impl Record {
         if let Some(p) = &self.probe {
             f(Schema(keys::PROBE_CATEGORY), Value::Str(p.category));
             f(Schema(keys::PROBE_RULE), Value::Str(&p.rule));
+            if let Some(param) = &p.param {
+                f(Schema(keys::PROBE_PARAM), Value::Str(param));
+            }
         }
         if let Some(k) = self.client_kind {
             f(Schema(keys::CLIENT_KIND), Value::Str(k));

@@ -229,6 +229,7 @@ mod tests {
         probe.probe = Some(ProbeFields {
             category: "wordpress",
             rule: "wp-login".into(),
+            param: None,
         });
         let mut action = request(303);
         action.actions.push(crate::FieldValue::from("x"));
