@@ -132,6 +132,7 @@ mod classify;
 mod compile;
 mod crawlers;
 mod decode;
+mod inject;
 mod normalize;
 mod rules;
 mod scan;

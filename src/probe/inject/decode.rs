@@ -1,0 +1,342 @@
+//! Decoding one parameter value to the form the recognisers read.
+//!
+//! Two stages, each one linear pass from one scratch buffer into the other:
+//!
+//! 1. Percent: `%hh`, IIS `%uXXXX`, and on the first round from the raw query `+` as a
+//!    space. Repeated while the output still holds an escape, at most [`ROUNDS`] times
+//!    (`%25252e` is three rounds).
+//! 2. Text: overlong UTF-8 of ASCII (`c0 ae`, also the IIS forms `%c1%1c` and
+//!    `%c0%2e`, which keep the low six bits), full-width ASCII, look-alikes of `/`, `\`
+//!    and `.`, HTML character references (numeric with any number of leading zeros,
+//!    a set of named ones, with or without `;`), JavaScript escapes `\xhh`, `\uhhhh`,
+//!    `\u{h…}`; NUL bytes dropped; ASCII folded to lower case.
+//!
+//! When the text stage decoded something that leaves a new escape (`&#37;32e`), both
+//! stages run once more. The result is left in the first buffer.
+
+/// Most percent rounds per value.
+const ROUNDS: usize = 4;
+
+/// Decodes `input` into `a` (`b` is scratch). `plus`: `+` means a space (raw query).
+pub(super) fn decode(input: &[u8], plus: bool, a: &mut Vec<u8>, b: &mut Vec<u8>) {
+    a.clear();
+    let mut changed = percent(input, a, plus);
+    for pass in 0..2 {
+        let mut rounds = 1;
+        while changed && rounds < ROUNDS && has_percent_escape(a) {
+            b.clear();
+            changed = percent(a, b, false);
+            std::mem::swap(a, b);
+            rounds += 1;
+        }
+        b.clear();
+        let text_changed = text(a, b);
+        std::mem::swap(a, b);
+        // Entities of entities (`&amp;#39;`) need one more text pass.
+        let nested = a.windows(2).any(|w| w == b"&#") || a.windows(5).any(|w| w == b"&amp;");
+        if pass == 1 || !text_changed || !(has_percent_escape(a) || nested) {
+            break;
+        }
+        changed = true;
+    }
+}
+
+fn hex(b: u8) -> Option<u32> {
+    (b as char).to_digit(16)
+}
+
+fn has_percent_escape(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = v[i..].iter().position(|&c| c == b'%') {
+        let at = i + p;
+        let t = &v[at + 1..];
+        if t.len() >= 2 && hex(t[0]).is_some() && hex(t[1]).is_some() {
+            return true;
+        }
+        if t.len() >= 5 && (t[0] | 0x20) == b'u' && t[1..5].iter().all(|&c| hex(c).is_some()) {
+            return true;
+        }
+        i = at + 1;
+    }
+    false
+}
+
+/// One percent round; returns whether anything was decoded.
+fn percent(input: &[u8], out: &mut Vec<u8>, plus: bool) -> bool {
+    let mut changed = false;
+    let mut i = 0;
+    while i < input.len() {
+        let c = input[i];
+        if c == b'%' {
+            let t = &input[i + 1..];
+            if t.len() >= 2 {
+                if let (Some(h), Some(l)) = (hex(t[0]), hex(t[1])) {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    changed = true;
+                    continue;
+                }
+            }
+            if t.len() >= 5 && (t[0] | 0x20) == b'u' {
+                let code = t[1..5]
+                    .iter()
+                    .try_fold(0u32, |v, &c| Some(v * 16 + hex(c)?));
+                if let Some(code) = code {
+                    push_char(out, code);
+                    i += 6;
+                    changed = true;
+                    continue;
+                }
+            }
+            out.push(c);
+        } else if c == b'+' && plus {
+            out.push(b' ');
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    changed
+}
+
+/// Appends a code point: ASCII and full-width ASCII as the ASCII byte, else UTF-8.
+fn push_char(out: &mut Vec<u8>, code: u32) {
+    match code {
+        0 => {}
+        1..=0x7f => out.push(code as u8),
+        // IIS best-fit mappings of private-use code points to separators.
+        0xefc8 => out.push(b'/'),
+        0xf025 => out.push(b'\\'),
+        0xff01..=0xff5e => out.push((code - 0xfee0) as u8),
+        _ => {
+            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            let mut utf8 = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        }
+    }
+}
+
+/// Named character references worth decoding (lower case: matched case-insensitively).
+const ENTITIES: &[(&[u8], u8)] = &[
+    (b"lt", b'<'),
+    (b"gt", b'>'),
+    (b"quot", b'"'),
+    (b"apos", b'\''),
+    (b"amp", b'&'),
+    (b"colon", b':'),
+    (b"tab", b'\t'),
+    (b"newline", b'\n'),
+    (b"lpar", b'('),
+    (b"rpar", b')'),
+    (b"sol", b'/'),
+    (b"bsol", b'\\'),
+    (b"semi", b';'),
+    (b"equals", b'='),
+    (b"comma", b','),
+    (b"period", b'.'),
+    (b"excl", b'!'),
+    (b"num", b'#'),
+    (b"nbsp", b' '),
+    (b"grave", b'`'),
+    (b"lbrace", b'{'),
+    (b"rbrace", b'}'),
+    (b"lcub", b'{'),
+    (b"rcub", b'}'),
+    (b"lsqb", b'['),
+    (b"rsqb", b']'),
+    (b"lbrack", b'['),
+    (b"rbrack", b']'),
+    (b"dollar", b'$'),
+    (b"percnt", b'%'),
+    (b"ast", b'*'),
+    (b"plus", b'+'),
+    (b"quest", b'?'),
+    (b"commat", b'@'),
+    (b"verbar", b'|'),
+    (b"vert", b'|'),
+    (b"hat", b'^'),
+];
+
+/// A character reference at `t` (just after `&`): (code point, bytes consumed after `&`).
+fn entity(t: &[u8]) -> Option<(u32, usize)> {
+    if t.first() == Some(&b'#') {
+        let (radix, mut j) = match t.get(1) {
+            Some(b'x' | b'X') => (16, 2),
+            _ => (10, 1),
+        };
+        let start = j;
+        let mut v: u32 = 0;
+        while let Some(d) = t.get(j).and_then(|&c| (c as char).to_digit(radix)) {
+            v = v.saturating_mul(radix).saturating_add(d).min(0x11_0000);
+            j += 1;
+        }
+        if j == start {
+            return None;
+        }
+        if t.get(j) == Some(&b';') {
+            j += 1;
+        }
+        return Some((v, j));
+    }
+    let n = t
+        .iter()
+        .take(8)
+        .take_while(|c| c.is_ascii_alphabetic())
+        .count();
+    let name = &t[..n];
+    let &(_, ch) = ENTITIES
+        .iter()
+        .find(|(e, _)| e.eq_ignore_ascii_case(name))?;
+    let used = if t.get(n) == Some(&b';') { n + 1 } else { n };
+    Some((u32::from(ch), used))
+}
+
+/// A JavaScript escape at `t` (just after `\`): (code point, bytes consumed after `\`).
+fn js_escape(t: &[u8]) -> Option<(u32, usize)> {
+    let hexes = |s: &[u8]| s.iter().try_fold(0u32, |v, &c| Some(v * 16 + hex(c)?));
+    match t.first()? {
+        b'x' | b'X' if t.len() >= 3 => Some((hexes(&t[1..3])?, 3)),
+        b'u' | b'U' if t.get(1) == Some(&b'{') => {
+            let close = t.iter().take(10).position(|&c| c == b'}')?;
+            Some((hexes(&t[2..close])?.min(0x11_0000), close + 1))
+        }
+        b'u' | b'U' if t.len() >= 5 => Some((hexes(&t[1..5])?, 5)),
+        _ => None,
+    }
+}
+
+/// Look-alike and overlong forms at `t` (a non-ASCII lead byte): (ASCII, bytes used).
+fn utf8_ascii(t: &[u8]) -> Option<(u8, usize)> {
+    let cont = |i: usize| t.get(i).copied();
+    match t[0] {
+        // Overlong two-byte forms; IIS also took any second byte's low six bits
+        // (`%c1%1c` is `\`), and a stray `c0` before ASCII is dropped (`%c0%5c`).
+        0xc0 if cont(1)? < 0x80 => Some((t[1], 2)),
+        0xc0 | 0xc1 => {
+            let b = cont(1)?;
+            Some((((t[0] & 1) << 6) | (b & 0x3f), 2))
+        }
+        0xf8 if cont(1) == Some(0x80) && cont(2) == Some(0x80) && cont(3) == Some(0x80) => {
+            let b = cont(4)?;
+            Some((b & 0x3f | ((cont(3)? & 1) << 6), 5))
+        }
+        0xe0 if matches!(cont(1), Some(0x80 | 0x81)) => {
+            let b = cont(2)?;
+            Some((((t[1] & 1) << 6) | (b & 0x3f), 3))
+        }
+        0xf0 if cont(1) == Some(0x80) && matches!(cont(2), Some(0x80 | 0x81)) => {
+            let b = cont(3)?;
+            Some((((t[2] & 1) << 6) | (b & 0x3f), 4))
+        }
+        0xef => match (cont(1)?, cont(2)?) {
+            (0xbc, c @ 0x81..=0xbf) => Some((c - 0x81 + 0x21, 3)),
+            (0xbd, c @ 0x80..=0x9e) => Some((c - 0x80 + 0x60, 3)),
+            (0xb9, 0x92) => Some((b'.', 3)),
+            (0xb9, 0xa8) => Some((b'\\', 3)),
+            _ => None,
+        },
+        0xe2 => match (cont(1)?, cont(2)?) {
+            (0x88, 0x95) | (0x81, 0x84) => Some((b'/', 3)),
+            (0x88, 0x96) => Some((b'\\', 3)),
+            (0x80, 0xa4) => Some((b'.', 3)),
+            // Typographic quotes, which some back ends fold to ASCII.
+            (0x80, 0x98 | 0x99) => Some((b'\'', 3)),
+            (0x80, 0x9c | 0x9d) => Some((b'"', 3)),
+            _ => None,
+        },
+        0xc2 if cont(1) == Some(0xa0) => Some((b' ', 2)),
+        0xe3 if cont(1) == Some(0x80) && cont(2) == Some(0x80) => Some((b' ', 3)),
+        _ => None,
+    }
+}
+
+/// The text stage; returns whether anything but case folding changed.
+fn text(input: &[u8], out: &mut Vec<u8>) -> bool {
+    let mut changed = false;
+    let mut i = 0;
+    while i < input.len() {
+        let c = input[i];
+        match c {
+            // NUL and other C0 controls but tab, LF, VT, FF and CR: junk to every parser
+            // that matters here (`..%01/`).
+            0..=0x08 | 0x0e..=0x1f => {
+                changed = true;
+                i += 1;
+            }
+            b'&' => match entity(&input[i + 1..]) {
+                Some((code, used)) => {
+                    push_char(out, code);
+                    changed = true;
+                    i += 1 + used;
+                }
+                None => {
+                    out.push(c);
+                    i += 1;
+                }
+            },
+            b'\\' => match js_escape(&input[i + 1..]) {
+                Some((code, used)) => {
+                    push_char(out, code);
+                    changed = true;
+                    i += 1 + used;
+                }
+                None => {
+                    out.push(c);
+                    i += 1;
+                }
+            },
+            0x80.. => match utf8_ascii(&input[i..]) {
+                Some((a, used)) => {
+                    if a != 0 {
+                        out.push(a.to_ascii_lowercase());
+                    }
+                    changed = true;
+                    i += used;
+                }
+                None => {
+                    out.push(c);
+                    i += 1;
+                }
+            },
+            _ => {
+                out.push(c.to_ascii_lowercase());
+                i += 1;
+            }
+        }
+    }
+    // Bytes pushed by `push_char` were not folded; fold them now (ASCII only).
+    if changed {
+        out.make_ascii_lowercase();
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str, plus: bool) -> String {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        decode(s.as_bytes(), plus, &mut a, &mut b);
+        String::from_utf8_lossy(&a).into_owned()
+    }
+
+    #[test]
+    fn decodes_every_layer() {
+        assert_eq!(d("%252e%252E%252f", true), "../");
+        assert_eq!(d("%25252e", true), ".");
+        assert_eq!(d("a+b%2bc", true), "a b+c");
+        assert_eq!(d("a+b", false), "a+b");
+        assert_eq!(d("%u002e%c0%ae%c0%af%c1%1c", true), "../\\");
+        assert_eq!(d("%c0%2e%c0%2e%c0%2f", true), "../");
+        assert_eq!(d("ＳＣＲＩＰＴ", true), "script");
+        assert_eq!(d("jav&#x09;ascript&colon;", true), "jav\tascript:");
+        assert_eq!(d("&#0000106&#97;v&Tab;a", true), "jav\ta");
+        assert_eq!(d("&lt;IMG&gt;&quot;&amp;", true), "<img>\"&");
+        assert_eq!(d("\\x3cscript\\u003e\\u{2f}", true), "<script>/");
+        assert_eq!(d("a%00b", true), "ab");
+        assert_eq!(d("&#37;2e", true), ".");
+        assert_eq!(d("AT&T c:\\new", true), "at&t c:\\new");
+        assert_eq!(d("100%", true), "100%");
+    }
+}

@@ -1,0 +1,385 @@
+//! Injection engine: names the attack family of a payload in a query parameter.
+//!
+//! [`inspect_query`] takes the raw query string (no leading `?`, percent-encoding kept),
+//! splits it into parameters, decodes each value on its own and asks each family's
+//! recogniser whether the value is an attack. It is a pure function and allocates
+//! nothing on any path once its thread-local scratch buffers have grown.
+//!
+//! # What is inspected
+//!
+//! - Every parameter of the query: split at `&` only (a raw `;` is part of the value, as
+//!   for every common server framework; payloads such as `1;drop table x` stay whole).
+//! - Each value on its own, up to [`MAX_VALUE`] raw bytes; the query up to [`MAX_QUERY`]
+//!   bytes. A payload split over two parameters is not seen.
+//! - Parameter names, for the families that live there: NoSQL operators
+//!   (`user[$ne]=1`) and markup (`?<script>=1`). A parameter without `=` is a bare
+//!   value (`?../../etc/passwd`) and gets every check.
+//! - Never: the path, headers, the request body.
+//!
+//! # Decoding ([`decode`])
+//!
+//! Percent-encoding (and `+` as a space on the first round) repeated to a fixed point (at
+//! most four rounds: `%252e` and `%25252e` are `.`), IIS `%uXXXX`, overlong UTF-8 of
+//! ASCII (`%c0%ae`, `%c1%1c`, `%c0%5c`), full-width forms (`％２ｅ`), a few look-alikes of
+//! `/` `\` `.` and typographic quotes, HTML
+//! character references (`&#x09;`, `&#0000106`, `&lt;`, `&colon;`, `&Tab;`, with or
+//! without `;`, and entities of entities), JavaScript escapes (`\x3c`, `\u003c`,
+//! `\u{3c}`); NUL and other C0 control bytes (but tab, CR, LF) are dropped and ASCII is
+//! folded to lower case. Each detector sees the same decoded value.
+//!
+//! # Families, from the most specific to the least
+//!
+//! One value can look like several families (an SSTI payload that reads `/etc/passwd`,
+//! an XSS payload with a quote in it); the first of this order names it, and across
+//! parameters the same order decides, the first parameter winning ties:
+//!
+//! `jndi > ssti > crlf (response splitting) > xss > cmdi > lfi > nosqli > sqli > ssrf >
+//! crlf (other header)`.
+//!
+//! Why: the most specific syntax goes first. A `${jndi:` lookup or a template
+//! delimiter with code in it is never produced by another family. Markup that runs
+//! (a tag, an event handler) is unambiguous structure, while its payloads are full of
+//! `;`, `&` and quotes that the shell and SQL recognisers would misread; a shell
+//! separator then a command comes next, then file paths and wrappers. SQL goes late
+//! because its recogniser is the broadest net (a closing quote then an operator), which
+//! other families' payloads trip as a side effect (`';return 'a'=='a` is NoSQL). SSRF
+//! needs only a URL to an internal host, so anything more specific wins. A CRLF that
+//! starts a response header or a blank line wins over the markup after it; a line break
+//! before some other `name:` is the weakest signal of all. Server-side includes
+//! (`<!--#exec cmd=…`) run a command on the server: `cmdi`, not `xss`.
+//!
+//! - `jndi` ([`template`]): a `${…}` lookup whose name resolves to `jndi` once nested
+//!   lookups (`${lower:j}`, `${::-n}`, `${env:X:-d}`) are evaluated.
+//! - `ssti` ([`template`]): a template delimiter (`{{ }}`, `${ }`, `#{ }`, `*{ }`,
+//!   `@( )`, `<%= %>`, `{% %}`, `<#…>`, `#set(`) around an expression that computes or
+//!   reaches into objects: arithmetic on literals, a call, `__dunder__`, or a template
+//!   engine's well-known globals. `{{ name }}` is not.
+//! - `cmdi` ([`shell`]): a shell separator (`;` `|` `||` `&` `&&` newline, backtick,
+//!   `$(`) or the start of the value, then a Unix or Windows command, with an argument
+//!   that only a shell would take when the command is also an English word (`cat`,
+//!   `type`, `ping`); shellshock `() {`; `${IFS}` counts as a space; server-side code
+//!   execution (`<?php`, `system('…')`, `<!--#exec`).
+//! - `lfi` ([`path`]): `../` or `..\`; a wrapper scheme (`php://`, `file:`, `zip://`,
+//!   `phar://`, `expect://`, `data://`, `glob://`, …); a value that is an absolute path
+//!   into a system location (`/etc/…`, `/proc/…`, `/var/…`, `C:\…`, `~/.ssh/…`) or a
+//!   path to a file that holds server secrets (`.htpasswd`, `WEB-INF/web.xml`,
+//!   `boot.ini`).
+//! - `xss` ([`html`]): a tag that executes or loads (`<script`, `<iframe`, `<svg`,
+//!   `<link`, `<meta`, `<base`, `<style`, …), any tag with an event handler or a script
+//!   URL or CSS expression in an attribute, an attribute break (`" onfocus=…`), a script
+//!   URL (`javascript:` with tabs, newlines or entities inside the scheme), a string break
+//!   then a script sink (`';alert(1)//`). `<b>bold</b>` and `a < b` are not.
+//! - `nosqli` ([`other`]): `[$op]` in a name or value, `{"$op": …}`, or JavaScript for a
+//!   `$where` clause (`;return true`, `this.password.match(`, `'a'=='a'`).
+//! - `sqli` ([`sql`]): libinjection-style tokenising in three contexts (as is, after
+//!   `'`, after `"`), folding, and a small grammar of what follows the context break.
+//! - `ssrf` ([`url`]): a URL whose host is loopback, private, link-local or a cloud
+//!   metadata name, in any numeric spelling, or a `gopher:`/`dict:`/`ldap:`/`tftp:` URL.
+//! - `crlf` ([`other`]): CR or LF then a header line or a blank line.
+//!
+//! # Cost
+//!
+//! Linear in the query: each value is decoded in a bounded number of passes, and each
+//! recogniser makes one pass plus bounded look-arounds (at most a few hundred bytes per
+//! tag, lookup or separator). A value made only of letters, digits and `-._~` skips
+//! everything; one without any of `'"<>;|&$\`(){}[]%\/:#*=@,!` or whitespace after
+//! decoding skips the recognisers. Figures: see `tests.rs` (`cost_note`).
+
+// Not wired into the classifier yet (issue #14): the lead does that.
+#![allow(dead_code)]
+
+mod decode;
+mod html;
+mod other;
+mod params;
+mod path;
+mod shell;
+mod sql;
+mod template;
+mod url;
+
+#[cfg(test)]
+mod tests;
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+/// At most this many raw bytes of one value are inspected.
+pub(crate) const MAX_VALUE: usize = 2048;
+/// At most this many bytes of the query are inspected.
+pub(crate) const MAX_QUERY: usize = 8192;
+
+/// The family of an injection payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Family {
+    Jndi,
+    Ssti,
+    Cmdi,
+    Lfi,
+    Xss,
+    Nosqli,
+    Sqli,
+    Ssrf,
+    Crlf,
+}
+
+impl Family {
+    /// The family's stable name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Family::Sqli => "sqli",
+            Family::Xss => "xss",
+            Family::Cmdi => "cmdi",
+            Family::Lfi => "lfi",
+            Family::Ssti => "ssti",
+            Family::Jndi => "jndi",
+            Family::Ssrf => "ssrf",
+            Family::Nosqli => "nosqli",
+            Family::Crlf => "crlf",
+        }
+    }
+}
+
+/// What [`inspect_query`] found: the family, and the parameter that carried it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Finding {
+    pub family: Family,
+    /// Byte range of the parameter's name in the raw query (empty if it has none).
+    pub param: Range<usize>,
+}
+
+/// A verdict's rank: lower wins. Response splitting ranks before markup, other CRLF last.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Rank(u8);
+
+thread_local! {
+    /// Two ping-pong buffers for decoding one value (each grows to at most a few KiB).
+    static SCRATCH: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Inspects every parameter of a raw query string; the most specific family found wins.
+pub(crate) fn inspect_query(raw_query: &str) -> Option<Finding> {
+    let raw = cap(raw_query.as_bytes(), MAX_QUERY);
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut bufs) => {
+            let (a, b) = &mut *bufs;
+            inspect_query_in(raw, a, b)
+        }
+        Err(_) => inspect_query_in(raw, &mut Vec::new(), &mut Vec::new()),
+    })
+}
+
+fn inspect_query_in(raw: &[u8], a: &mut Vec<u8>, b: &mut Vec<u8>) -> Option<Finding> {
+    let mut best: Option<(Rank, Finding)> = None;
+    for p in params::split(raw) {
+        let name = &raw[p.name.clone()];
+        let hit = match p.value.clone() {
+            Some(v) => {
+                let by_value = inspect_raw(&raw[v], a, b, Scope::Value);
+                let by_name = inspect_raw(name, a, b, Scope::Name);
+                match (by_value, by_name) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                }
+            }
+            None => inspect_raw(name, a, b, Scope::Value),
+        };
+        if let Some(rank) = hit {
+            if best.as_ref().is_none_or(|(r, _)| rank < *r) {
+                let family = family_of(rank);
+                let param = if p.value.is_some() {
+                    p.name.clone()
+                } else {
+                    p.name.start..p.name.start
+                };
+                best = Some((rank, Finding { family, param }));
+                if rank.0 == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    best.map(|(_, f)| f)
+}
+
+/// Inspects one value that is already percent-decoded once (as a framework hands it
+/// over): the rest of the decoding still applies (nested escapes, entities, case).
+pub(crate) fn inspect_value(decoded: &[u8]) -> Option<Family> {
+    let v = cap(decoded, MAX_VALUE);
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    decode::decode(v, false, &mut a, &mut b);
+    classify(&a, Scope::Value).map(family_of)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Value,
+    Name,
+}
+
+/// The first occurrence of `n` in `h` (a first-byte scan, then a compare).
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    let (&first, rest) = n.split_first()?;
+    let last_start = h.len().checked_sub(n.len())?;
+    let mut i = 0;
+    while i <= last_start {
+        let at = i + h[i..=last_start].iter().position(|&b| b == first)?;
+        if &h[at + 1..at + n.len()] == rest {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+fn contains(h: &[u8], n: &[u8]) -> bool {
+    find(h, n).is_some()
+}
+
+/// Which ASCII bytes a value holds (one pass), to skip recognisers that cannot match.
+struct Seen(u128);
+
+impl Seen {
+    fn of(v: &[u8]) -> Self {
+        Seen(
+            v.iter()
+                .fold(0u128, |m, &b| if b < 128 { m | (1u128 << b) } else { m }),
+        )
+    }
+
+    fn any(&self, set: &[u8]) -> bool {
+        set.iter().any(|&b| self.0 & (1u128 << b) != 0)
+    }
+}
+
+fn cap(s: &[u8], limit: usize) -> &[u8] {
+    &s[..s.len().min(limit)]
+}
+
+/// Bytes that never make a value suspicious on their own.
+fn plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+fn inspect_raw(raw: &[u8], a: &mut Vec<u8>, b: &mut Vec<u8>, scope: Scope) -> Option<Rank> {
+    let raw = cap(raw, MAX_VALUE);
+    if raw.iter().all(|&c| plain(c)) {
+        return None;
+    }
+    decode::decode(raw, true, a, b);
+    classify(a, scope)
+}
+
+/// Bytes that some recogniser needs; a value with none of them (and no whitespace) is
+/// a word, a number or text in another script.
+fn interesting(b: u8) -> bool {
+    matches!(
+        b,
+        b'\''
+            | b'"'
+            | b'<'
+            | b'>'
+            | b';'
+            | b'|'
+            | b'&'
+            | b'$'
+            | b'`'
+            | b'('
+            | b')'
+            | b'{'
+            | b'}'
+            | b'['
+            | b']'
+            | b'%'
+            | b'\\'
+            | b'/'
+            | b':'
+            | b'#'
+            | b'*'
+            | b'='
+            | b'@'
+            | b','
+            | b'!'
+    ) || b.is_ascii_whitespace()
+        || b == 0x0b
+}
+
+/// Ranks in the order of the module docs (0 is the strongest).
+const R_JNDI: Rank = Rank(0);
+const R_SSTI: Rank = Rank(1);
+const R_CRLF_SPLIT: Rank = Rank(2);
+const R_XSS: Rank = Rank(3);
+const R_CMDI: Rank = Rank(4);
+const R_LFI: Rank = Rank(5);
+const R_NOSQLI: Rank = Rank(6);
+const R_SQLI: Rank = Rank(7);
+const R_SSRF: Rank = Rank(8);
+const R_CRLF: Rank = Rank(9);
+
+fn family_of(r: Rank) -> Family {
+    match r.0 {
+        0 => Family::Jndi,
+        1 => Family::Ssti,
+        2 | 9 => Family::Crlf,
+        3 => Family::Xss,
+        4 => Family::Cmdi,
+        5 => Family::Lfi,
+        6 => Family::Nosqli,
+        7 => Family::Sqli,
+        _ => Family::Ssrf,
+    }
+}
+
+/// Runs the recognisers on a decoded, case-folded value, strongest family first. Each
+/// runs only if the value holds a byte it cannot match without.
+fn classify(v: &[u8], scope: Scope) -> Option<Rank> {
+    if !v.iter().any(|&c| interesting(c)) {
+        return None;
+    }
+    let seen = Seen::of(v);
+    if scope == Scope::Name {
+        // Names: operators and markup only (`user[$ne]`, `<script>`).
+        if other::is_nosqli_name(v) {
+            return Some(R_NOSQLI);
+        }
+        return (seen.any(b"<'\"`:(") && html::is_xss(v)).then_some(R_XSS);
+    }
+    if seen.any(b"$") && seen.any(b"{") && template::is_jndi(v) {
+        return Some(R_JNDI);
+    }
+    if seen.any(b"{%#@[") {
+        match template::ssti(v) {
+            Some(template::Ssti::Server) => return Some(R_SSTI),
+            Some(template::Ssti::Client) => return Some(R_XSS),
+            None => {}
+        }
+    }
+    let crlf = if seen.any(b"\r\n\\") || v.contains(&0xe5) {
+        other::crlf(v)
+    } else {
+        None
+    };
+    if crlf == Some(other::Crlf::Split) {
+        return Some(R_CRLF_SPLIT);
+    }
+    if seen.any(b"<'\"`:(") && html::is_xss(v) {
+        return Some(R_XSS);
+    }
+    if seen.any(b";|&\n\r`$( \t\\<") && shell::is_cmdi(v) {
+        return Some(R_CMDI);
+    }
+    if seen.any(b"./\\:~%") && path::is_lfi(v) {
+        return Some(R_LFI);
+    }
+    if seen.any(b"$=;{.") && other::is_nosqli(v) {
+        return Some(R_NOSQLI);
+    }
+    if sql::is_sqli(v) {
+        return Some(R_SQLI);
+    }
+    if seen.any(b":") && url::is_ssrf(v) {
+        return Some(R_SSRF);
+    }
+    crlf.map(|_| R_CRLF)
+}

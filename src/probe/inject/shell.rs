@@ -1,0 +1,483 @@
+//! OS command injection (family `cmdi`).
+//!
+//! A command position, then a command:
+//!
+//! - command positions: after `;`, `|`, `||`, `&`, `&&`, a line break, a backtick,
+//!   `$(`, and the start of the value; `${IFS}`, `$IFS$9` and `<` are spaces there and
+//!   after the command; a path prefix (`/bin/`, `/usr/bin/`, `c:\windows\system32\`) is
+//!   skipped;
+//! - commands: Unix and Windows utilities an attacker runs to prove or use execution.
+//!   Those that are also English words (`cat`, `type`, `ping`, `sleep`, `id`, `find`)
+//!   need an argument only a shell takes (an option `-x` or `/x`, a path, a number, an
+//!   address, a quote or a variable) or the end of the value, so `dogs & cat toys`
+//!   passes. At the start of the value every command needs such an argument
+//!   (`cat /etc/passwd`, `ping -c 3 x`), and a bare word is never enough.
+//! - shellshock: `() {`.
+//!
+//! A command word must end at a shell boundary: `sleep(5)` is SQL or JavaScript, not a
+//! command.
+
+/// Commands that are not English words: any separator then these is enough.
+use super::contains;
+
+const UNAMBIGUOUS: &[&[u8]] = &[
+    b"whoami",
+    b"uname",
+    b"ifconfig",
+    b"ipconfig",
+    b"nslookup",
+    b"netstat",
+    b"systeminfo",
+    b"tasklist",
+    b"taskkill",
+    b"powershell",
+    b"pwsh",
+    b"wget",
+    b"curl",
+    b"bash",
+    b"sh",
+    b"zsh",
+    b"ksh",
+    b"csh",
+    b"dash",
+    b"nc",
+    b"ncat",
+    b"netcat",
+    b"telnet",
+    b"cmd",
+    b"cmd.exe",
+    b"certutil",
+    b"bitsadmin",
+    b"mshta",
+    b"rundll32",
+    b"regsvr32",
+    b"wmic",
+    b"xterm",
+    b"socat",
+    b"busybox",
+    b"getent",
+    b"printenv",
+    b"hostname",
+    b"pwd",
+    b"ls",
+    b"dir",
+    b"ver",
+    b"perl",
+    b"python",
+    b"python2",
+    b"python3",
+    b"ruby",
+    b"php",
+    b"node",
+    b"lua",
+    b"awk",
+    b"gawk",
+    b"xxd",
+    b"base64",
+    b"chmod",
+    b"chown",
+    b"crontab",
+    b"sudo",
+    b"nohup",
+    b"tftp",
+    b"uptime",
+    b"lsb_release",
+    b"net",
+    b"net1",
+    b"ipconfig.exe",
+    b"whoami.exe",
+    b"dig",
+    b"traceroute",
+    b"tracert",
+    b"nmap",
+    b"passwd",
+    b"useradd",
+    b"tcpdump",
+    b"killall",
+    b"pkill",
+    b"ps",
+    b"env",
+    b"sed",
+    b"grep",
+    b"egrep",
+    b"head",
+    b"tail",
+    b"nl",
+    b"tac",
+    b"od",
+    b"strings",
+    b"arp",
+    b"route",
+    b"nbtstat",
+    b"sc",
+    b"reg",
+    b"schtasks",
+    b"icacls",
+    b"cacls",
+    b"attrib",
+    b"findstr",
+    b"gpresult",
+    b"vssadmin",
+    b"wevtutil",
+    b"netsh",
+    b"sysinfo",
+    b"ipconfig/all",
+];
+
+/// `net user`, `net localgroup`: Windows account and share commands.
+const NET_VERBS: &[&[u8]] = &[
+    b"user",
+    b"localgroup",
+    b"group",
+    b"share",
+    b"view",
+    b"use",
+    b"session",
+    b"accounts",
+    b"config",
+    b"start",
+    b"stop",
+];
+
+/// Commands that are also words: need a shell-looking argument.
+const AMBIGUOUS: &[&[u8]] = &[
+    b"id",
+    b"cat",
+    b"echo",
+    b"type",
+    b"sleep",
+    b"ping",
+    b"find",
+    b"more",
+    b"less",
+    b"kill",
+    b"set",
+    b"copy",
+    b"del",
+    b"move",
+    b"rm",
+    b"mv",
+    b"cp",
+    b"touch",
+    b"mkdir",
+    b"timeout",
+    b"start",
+    b"call",
+    b"host",
+    b"mail",
+    b"ftp",
+    b"ssh",
+    b"scp",
+    b"who",
+    b"last",
+    b"time",
+    b"date",
+    b"sort",
+    b"cut",
+    b"rev",
+    b"wc",
+    b"expr",
+    b"su",
+    b"reboot",
+    b"shutdown",
+    b"halt",
+    b"print",
+    b"xargs",
+    b"file",
+    b"stat",
+    b"vi",
+];
+
+fn is_space(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Length of a run of spaces at `t` (counting `${ifs}`, `$ifs$9`, `$ifs`, `<`).
+fn spaces(t: &[u8]) -> usize {
+    let mut j = 0;
+    loop {
+        let r = &t[j..];
+        let n = if r.first().is_some_and(|&b| is_space(b)) {
+            1
+        } else if r.starts_with(b"${ifs}") || r.starts_with(b"$ifs$9") {
+            6
+        } else if r.starts_with(b"$ifs") {
+            4
+        } else {
+            return j;
+        };
+        j += n;
+    }
+}
+
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+pub(super) fn is_cmdi(v: &[u8]) -> bool {
+    let lead = v.iter().take_while(|&&b| b <= b' ').count();
+    if v[lead..].starts_with(b"() {") || v[lead..].starts_with(b"(){") {
+        return true;
+    }
+    if contains(v, b"<!--#exec") || code_exec(v) {
+        return true;
+    }
+    if command_at(v, 0, Pos::Start) {
+        return true;
+    }
+    for (i, &b) in v.iter().enumerate() {
+        let (pos, kind) = match b {
+            // A lone `&` after a word is also English ("salt & pepper"): weaker.
+            b'&' if v.get(i + 1) != Some(&b'&') && (i == 0 || v[i - 1] != b'&') => {
+                let before = v[..i].iter().rev().skip_while(|&&c| is_space(c));
+                let word = before
+                    .clone()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic());
+                (i + 1, if word { Pos::Ampersand } else { Pos::Separator })
+            }
+            b';' | b'|' | b'&' | b'\n' | b'\r' | b'`' => (i + 1, Pos::Separator),
+            b'$' if v.get(i + 1) == Some(&b'(') => (i + 2, Pos::Separator),
+            // `\n` written out, as payload lists do.
+            b'\\' if matches!(v.get(i + 1), Some(b'n' | b'r')) => (i + 2, Pos::Separator),
+            _ => continue,
+        };
+        if command_at(v, pos, kind) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Code that spawns a process or evaluates code on the server: PHP and friends.
+fn code_exec(v: &[u8]) -> bool {
+    const SINKS: &[&[u8]] = &[
+        b"system(",
+        b"exec(",
+        b"shell_exec(",
+        b"passthru(",
+        b"popen(",
+        b"proc_open(",
+        b"pcntl_exec(",
+        b"eval(",
+        b"assert(",
+        b"os.system(",
+        b"os.popen(",
+        b"subprocess.",
+        b"getruntime().exec(",
+        b"child_process",
+    ];
+    if contains(v, b"<?php") || contains(v, b"phpinfo()") || contains(v, b"phpversion()") {
+        return true;
+    }
+    if !v.contains(&b'(') && !v.contains(&b'.') {
+        return false;
+    }
+    SINKS.iter().any(|s| {
+        let mut from = 0;
+        while let Some(p) = super::find(&v[from..], s) {
+            let i = from + p;
+            let r = &v[i + s.len()..];
+            let r = &r[r.iter().take_while(|&&b| b == b' ').count()..];
+            let starts = i == 0 || !(v[i - 1].is_ascii_alphanumeric() || v[i - 1] == b'_');
+            if starts
+                && (s.ends_with(b".")
+                    || *s == b"child_process"
+                    || matches!(r.first(), Some(b'\'' | b'"' | b'$' | b'`')))
+            {
+                return true;
+            }
+            from = i + 1;
+        }
+        false
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pos {
+    /// The start of the value.
+    Start,
+    /// After a lone `&`.
+    Ampersand,
+    /// After any other separator.
+    Separator,
+}
+
+/// A command at `pos` (a command position).
+fn command_at(v: &[u8], pos: usize, kind: Pos) -> bool {
+    let at_start = kind == Pos::Start;
+    let mut j = pos;
+    // More separators or spaces (`||`, `&&`, `; `).
+    while let Some(&b) = v.get(j) {
+        if matches!(b, b'|' | b'&' | b';' | b'\n' | b'\r' | b'(' | b'{') || (b == b'`' && !at_start)
+        {
+            j += 1;
+        } else {
+            let s = spaces(&v[j..]);
+            if s == 0 {
+                break;
+            }
+            j += s;
+        }
+        if j > pos + 16 {
+            return false;
+        }
+    }
+    // A path prefix: `/bin/`, `/usr/bin/`, `c:\windows\system32\`.
+    let word_start = {
+        let mut k = j;
+        let mut last_sep = None;
+        while let Some(&b) = v.get(k) {
+            if b == b'/' || b == b'\\' {
+                last_sep = Some(k);
+            } else if !(word_byte(b) || b == b':') {
+                break;
+            }
+            k += 1;
+            if k > j + 48 {
+                break;
+            }
+        }
+        last_sep.map_or(j, |s| s + 1)
+    };
+    let prefixed = word_start != j;
+    let w_len = v[word_start..]
+        .iter()
+        .take_while(|&&b| word_byte(b))
+        .count();
+    let word = &v[word_start..word_start + w_len];
+    let word = word.strip_suffix(b".exe").unwrap_or(word);
+    let rest = &v[word_start + w_len..];
+    // The command must end at a shell boundary.
+    let boundary = match rest.first() {
+        None => true,
+        Some(&b) => {
+            is_space(b)
+                || matches!(
+                    b,
+                    b';' | b'|' | b'&' | b'>' | b'<' | b'`' | b')' | b'\n' | b'\r'
+                )
+                || (b == b'\\' && matches!(rest.get(1), Some(b'n' | b'r')))
+                || rest.starts_with(b"$ifs")
+                || rest.starts_with(b"${ifs}")
+                || b == b'"'
+                || b == b'\''
+        }
+    };
+    if word.is_empty() || !boundary {
+        return false;
+    }
+    let unambiguous = UNAMBIGUOUS.contains(&word);
+    if !unambiguous && !AMBIGUOUS.contains(&word) {
+        return false;
+    }
+    if unambiguous && !at_start {
+        return true;
+    }
+    let arg = &rest[spaces(rest)..];
+    if word == b"net" && NET_VERBS.iter().any(|n| arg.starts_with(n)) {
+        return true;
+    }
+    if at_start && !unambiguous && !shell_metachar(v) && plain_words(arg) {
+        return false; // "cat /etc/hosts explained": a sentence about a command
+    }
+    shell_argument(arg, kind) || (prefixed && !at_start)
+}
+
+fn shell_metachar(v: &[u8]) -> bool {
+    v.iter().any(|b| b";|&$`><".contains(b))
+}
+
+/// Whether the arguments hold a plain word (letters only), as a sentence would.
+fn plain_words(arg: &[u8]) -> bool {
+    arg.split(|&b| is_space(b))
+        .any(|w| w.len() >= 2 && w.iter().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// An argument that only a shell would take, or the end of the command.
+fn shell_argument(arg: &[u8], kind: Pos) -> bool {
+    let at_start = kind == Pos::Start;
+    match arg.first() {
+        None => kind == Pos::Separator,
+        Some(&b) => match b {
+            b'-' => arg
+                .get(1)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-'),
+            b'\\' if matches!(arg.get(1), Some(b'n' | b'r')) => !at_start,
+            // `$x` is a variable only a shell expands; `${HOME}` in prose is not enough.
+            b'$' => arg.starts_with(b"$(") || arg.starts_with(b"${ifs") || kind != Pos::Start,
+            b'/' | b'\\' | b'~' | b'"' | b'\'' | b'`' | b'>' | b'<' | b'%' => true,
+            b';' | b'|' | b'&' | b'\n' | b'\r' | b')' => !at_start,
+            b'.' => arg.get(1).is_some_and(|&c| c == b'/' || c == b'.'),
+            b'0'..=b'9' => {
+                // A number (`sleep 5`) or an address (`ping 127.0.0.1`), alone.
+                arg.iter()
+                    .take_while(|&&c| !is_space(c) && !b";|&)`\n\r".contains(&c))
+                    .all(|&c| c.is_ascii_alphanumeric() || c == b'.' || c == b':')
+            }
+            _ => {
+                // `net user`, `type c:\…`, a file with an extension (`cat x.txt`).
+                let w = arg
+                    .iter()
+                    .take_while(|&&c| word_byte(c) || c == b':' || c == b'/' || c == b'\\')
+                    .count();
+                let word = &arg[..w];
+                word.contains(&b'/')
+                    || word.contains(&b'\\')
+                    || (word.len() >= 2 && word[1] == b':')
+                    || (word.contains(&b'.') && !word.ends_with(b"."))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attacks() {
+        for s in [
+            ";id",
+            "| id",
+            "127.0.0.1; cat /etc/passwd",
+            "&& whoami",
+            "`uname -a`",
+            "$(sleep 5)",
+            "x\nping -c 10 127.0.0.1",
+            ";${ifs}cat${ifs}/etc/passwd",
+            "| net user",
+            "& type c:\\windows\\win.ini",
+            "() { :;}; /bin/bash -c id",
+            "cat /etc/passwd",
+            "|/usr/bin/id",
+            "; echo \"<?php phpinfo(); ?>\" > x.php",
+            "|| sleep 5 ||",
+        ] {
+            assert!(is_cmdi(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn text() {
+        for s in [
+            "dogs & cat toys",
+            "a & w root beer",
+            "salt & pepper",
+            "rock & roll; id card",
+            "q&a",
+            "x && y in javascript",
+            "sleep(5)",
+            "1; waitfor delay",
+            "how to use $(document).ready",
+            "cat",
+            "ping pong",
+            "this | that",
+            "type of cat",
+            "time & date",
+            "a & w",
+        ] {
+            assert!(!is_cmdi(s.as_bytes()), "{s}");
+        }
+    }
+}

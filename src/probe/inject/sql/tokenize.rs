@@ -1,0 +1,399 @@
+//! A SQL lexer over a decoded, lower-case value, after libinjection's token classes.
+//!
+//! Token kinds (one byte each, as in libinjection's fingerprints):
+//! `s` string, `1` number (and `null`/`true`/`false`), `n` bareword, `v` variable
+//! (`@x`, `@@version`), `f` function (a word followed by `(`), `F` a function that only
+//! an attack calls (timing, file, network, command and error-forcing functions, any
+//! `xp_`/`sp_` procedure), `E` statement keyword, `U` set operator (`union [all]`),
+//! `k` clause keyword that can follow a value (`having`, `order by`, `group by`,
+//! `limit`, `where`, `into`, `procedure`, `offset`), `K` other keyword, `&` logic
+//! (`and`, `or`, `xor`, `&&`, `||`), `o` comparison (`=`, `<>`, `like`, `in`, `is`,
+//! `between`, `regexp`, …), `a` arithmetic or bit operator, `N` `not`, `c` comment
+//! (`--`, `#`, an unclosed `/*`), `(` `)` `,` `;`, and `x` anything else.
+//!
+//! Closed `/* … */` comments are whitespace; MySQL's `/*! … */` is code.
+
+/// A token: its kind, and for a few keywords a tag the grammar looks at.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(super) struct Tok {
+    pub(super) kind: u8,
+    pub(super) tag: u8,
+    /// A hash of a bare word's text (0 for other tokens), to see `x=x`.
+    pub(super) word: u32,
+}
+
+// Tags.
+pub(super) const T_SELECT: u8 = b'L';
+pub(super) const T_DELETE: u8 = b'e';
+pub(super) const T_UPDATE: u8 = b'u';
+pub(super) const T_INSERT: u8 = b'i';
+pub(super) const T_DROP: u8 = b'r';
+pub(super) const T_DDL: u8 = b'c';
+pub(super) const T_EXEC: u8 = b'X';
+pub(super) const T_DECLARE: u8 = b'd';
+pub(super) const T_WAITFOR: u8 = b'w';
+pub(super) const T_SHUTDOWN: u8 = b'h';
+pub(super) const T_FROM: u8 = b'F';
+pub(super) const T_OBJECT: u8 = b'T';
+pub(super) const T_INTO: u8 = b'I';
+pub(super) const T_WHERE: u8 = b'W';
+pub(super) const T_SET: u8 = b'S';
+pub(super) const T_STAR: u8 = b'*';
+/// An operator spelled as a word (`like`, `is`, `in`).
+pub(super) const T_WORD: u8 = b'w';
+/// A line comment with text right after its marker (`#2 mom`, `--infant`).
+pub(super) const T_TEXT: u8 = b't';
+
+pub(super) struct Lexer<'a> {
+    s: &'a [u8],
+    pub(super) i: usize,
+}
+
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.') || b >= 0x80
+}
+
+/// Whether a word names a function only an attack calls.
+fn dangerous(w: &[u8]) -> bool {
+    let last = w.rsplit(|&c| c == b'.').next().unwrap_or(w);
+    if last.starts_with(b"xp_") || last.starts_with(b"sp_") {
+        return true;
+    }
+    matches!(
+        w,
+        b"sleep"
+            | b"pg_sleep"
+            | b"benchmark"
+            | b"load_file"
+            | b"extractvalue"
+            | b"updatexml"
+            | b"exists"
+            | b"utl_http.request"
+            | b"utl_inaddr.get_host_address"
+            | b"utl_inaddr.get_host_name"
+            | b"dbms_pipe.receive_message"
+            | b"dbms_lock.sleep"
+            | b"ctxsys.drithsx.sn"
+            | b"dbms_xmlgen.getxml"
+            | b"sys_eval"
+            | b"sys_exec"
+            | b"randomblob"
+            | b"openrowset"
+            | b"opendatasource"
+            | b"name_const"
+            | b"geometrycollection"
+            | b"multipoint"
+            | b"polygon"
+            | b"linestring"
+            | b"gtid_subset"
+            | b"json_keys"
+            | b"make_set"
+            | b"group_concat"
+            | b"information_schema.tables"
+            | b"information_schema.columns"
+            | b"@@version"
+            | b"version"
+            | b"database"
+            | b"current_user"
+            | b"system_user"
+            | b"session_user"
+            | b"db_name"
+            | b"user_name"
+            | b"is_srvrolemember"
+            | b"char"
+            | b"chr"
+            | b"ascii"
+            | b"substring"
+            | b"substr"
+            | b"concat"
+            | b"convert"
+            | b"cast"
+    )
+}
+
+/// Keyword class of a word (`n` if none).
+fn classify(w: &[u8]) -> Tok {
+    let t = |kind, tag| Tok { kind, tag, word: 0 };
+    match w {
+        b"and" | b"or" | b"xor" => t(b'&', 0),
+        b"not" | b"binary" => t(b'N', 0),
+        b"like" | b"rlike" | b"regexp" | b"is" | b"in" | b"between" | b"sounds" | b"div"
+        | b"mod" | b"ilike" | b"similar" => t(b'o', T_WORD),
+        b"union" | b"intersect" | b"except" | b"minus" => t(b'U', 0),
+        b"select" => t(b'E', T_SELECT),
+        b"insert" | b"replace" => t(b'E', T_INSERT),
+        b"update" => t(b'E', T_UPDATE),
+        b"delete" => t(b'E', T_DELETE),
+        b"drop" => t(b'E', T_DROP),
+        b"create" | b"alter" | b"truncate" | b"rename" | b"grant" | b"revoke" => t(b'E', T_DDL),
+        b"exec" | b"execute" => t(b'E', T_EXEC),
+        b"declare" => t(b'E', T_DECLARE),
+        b"waitfor" => t(b'E', T_WAITFOR),
+        b"shutdown" => t(b'E', T_SHUTDOWN),
+        b"having" | b"limit" | b"procedure" | b"offset" => t(b'k', 0),
+        b"where" => t(b'k', T_WHERE),
+        b"into" => t(b'k', T_INTO),
+        b"from" => t(b'K', T_FROM),
+        b"table" | b"database" | b"view" | b"function" | b"trigger" | b"index" | b"schema"
+        | b"login" | b"column" => t(b'K', T_OBJECT),
+        b"set" => t(b'K', T_SET),
+        b"values" | b"as" | b"on" | b"join" | b"case" | b"when" | b"then" | b"else" | b"end"
+        | b"distinct" | b"all" | b"top" | b"asc" | b"desc" | b"collate" | b"outfile"
+        | b"dumpfile" | b"infile" | b"by" | b"delay" | b"begin" | b"load" | b"with" | b"nowait"
+        | b"escape" => t(b'K', 0),
+        b"null" | b"true" | b"false" | b"unknown" => t(b'1', 0),
+        _ => t(b'n', 0),
+    }
+}
+
+impl<'a> Lexer<'a> {
+    pub(super) fn new(s: &'a [u8], i: usize) -> Self {
+        Lexer { s, i }
+    }
+
+    fn peek(&self, k: usize) -> u8 {
+        self.s.get(self.i + k).copied().unwrap_or(0)
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(&b) = self.s.get(self.i) {
+            if b <= b' ' || b == 0x7f {
+                self.i += 1;
+            } else if b == b'*' && self.peek(1) == b'/' {
+                // The end of a `/*!` block (or a stray one): whitespace.
+                self.i += 2;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// The end of a string opened at `self.i` (the quote), or the input's end.
+    pub(super) fn string_end(s: &[u8], open: usize) -> Option<usize> {
+        let q = s[open];
+        let mut j = open + 1;
+        while j < s.len() {
+            if s[j] == b'\\' {
+                j += 2;
+                continue;
+            }
+            if s[j] == q {
+                if s.get(j + 1) == Some(&q) {
+                    j += 2;
+                    continue;
+                }
+                return Some(j + 1);
+            }
+            j += 1;
+        }
+        None
+    }
+
+    /// Whether the next non-space byte is `(`.
+    fn paren_follows(&self, mut j: usize) -> bool {
+        while let Some(&b) = self.s.get(j) {
+            if b <= b' ' {
+                j += 1;
+            } else if b == b'/' && self.s.get(j + 1) == Some(&b'*') {
+                match self.s[j + 2..].windows(2).position(|w| w == b"*/") {
+                    Some(p) => j += p + 4,
+                    None => return false,
+                }
+            } else {
+                return b == b'(';
+            }
+        }
+        false
+    }
+
+    /// After `union`/`order`/`group`: consumes an optional following word (`all`, `by`).
+    fn absorb(&mut self, words: &[&[u8]]) {
+        let save = self.i;
+        self.skip_space();
+        let start = self.i;
+        while self.s.get(self.i).is_some_and(|&b| b.is_ascii_alphabetic()) {
+            self.i += 1;
+        }
+        if !words.contains(&&self.s[start..self.i]) {
+            self.i = save;
+        }
+    }
+
+    pub(super) fn next_tok(&mut self) -> Option<Tok> {
+        let t = |kind| {
+            Some(Tok {
+                kind,
+                tag: 0,
+                word: 0,
+            })
+        };
+        loop {
+            self.skip_space();
+            let &c = self.s.get(self.i)?;
+            let n1 = self.peek(1);
+            match c {
+                b'/' if n1 == b'*' => {
+                    if self.peek(2) == b'!' {
+                        self.i += 3;
+                        while self.peek(0).is_ascii_digit() {
+                            self.i += 1;
+                        }
+                        continue;
+                    }
+                    match self.s[self.i + 2..].windows(2).position(|w| w == b"*/") {
+                        Some(p) => {
+                            self.i += p + 4;
+                            continue;
+                        }
+                        None => {
+                            self.i = self.s.len();
+                            return t(b'c');
+                        }
+                    }
+                }
+                b'-' | b'#' if c == b'#' || n1 == b'-' => {
+                    let at = if c == b'#' { self.i + 1 } else { self.i + 2 };
+                    let text = self.s.get(at).is_some_and(|b| b.is_ascii_alphanumeric());
+                    if self.line_comment() {
+                        continue;
+                    }
+                    let tag = if text { T_TEXT } else { 0 };
+                    return Some(Tok {
+                        kind: b'c',
+                        tag,
+                        word: 0,
+                    });
+                }
+                // `b'01'`, `x'41'`, `n'text'`: prefixed string literals.
+                b'b' | b'x' | b'n' if n1 == b'\'' => {
+                    self.i = Self::string_end(self.s, self.i + 1).unwrap_or(self.s.len());
+                    return t(b's');
+                }
+                b'\'' | b'"' => {
+                    self.i = Self::string_end(self.s, self.i).unwrap_or(self.s.len());
+                    return t(b's');
+                }
+                b'`' => {
+                    self.i = self.s[self.i + 1..]
+                        .iter()
+                        .position(|&b| b == b'`')
+                        .map_or(self.s.len(), |p| self.i + p + 2);
+                    return t(b'n');
+                }
+                b'0'..=b'9' => {
+                    self.number();
+                    return t(b'1');
+                }
+                b'.' if n1.is_ascii_digit() => {
+                    self.number();
+                    return t(b'1');
+                }
+                b'@' => {
+                    self.i += 1;
+                    while word_byte(self.peek(0)) || self.peek(0) == b'@' {
+                        self.i += 1;
+                    }
+                    return t(b'v');
+                }
+                b'(' | b')' | b',' | b';' => {
+                    self.i += 1;
+                    return t(c);
+                }
+                _ if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => return self.word(),
+                _ => return self.operator(c, n1),
+            }
+        }
+    }
+
+    /// Skips a `--` or `#` comment to the end of its line. Returns `true` when code
+    /// follows on a later line (the comment was whitespace), `false` at the end.
+    fn line_comment(&mut self) -> bool {
+        match self.s[self.i..].iter().position(|&b| b == b'\n') {
+            Some(p) => {
+                self.i += p + 1;
+                self.s[self.i..].iter().any(|&b| b > b' ')
+            }
+            None => {
+                self.i = self.s.len();
+                false
+            }
+        }
+    }
+
+    fn number(&mut self) {
+        if self.peek(0) == b'0' && matches!(self.peek(1), b'x' | b'b') {
+            self.i += 2;
+            while self.peek(0).is_ascii_hexdigit() {
+                self.i += 1;
+            }
+            return;
+        }
+        while self.peek(0).is_ascii_digit() || self.peek(0) == b'.' {
+            self.i += 1;
+        }
+        if self.peek(0) == b'e'
+            && (self.peek(1).is_ascii_digit()
+                || (matches!(self.peek(1), b'+' | b'-') && self.peek(2).is_ascii_digit()))
+        {
+            self.i += 2;
+            while self.peek(0).is_ascii_digit() {
+                self.i += 1;
+            }
+        }
+    }
+
+    fn word(&mut self) -> Option<Tok> {
+        let start = self.i;
+        while word_byte(self.peek(0)) {
+            self.i += 1;
+        }
+        let w = &self.s[start..self.i];
+        let mut tok = classify(w);
+        match w {
+            b"union" => self.absorb(&[b"all", b"distinct"]),
+            b"order" | b"group" => {
+                let before = self.i;
+                self.absorb(&[b"by"]);
+                if self.i != before {
+                    tok = Tok {
+                        kind: b'k',
+                        tag: 0,
+                        word: 0,
+                    };
+                }
+            }
+            _ => {}
+        }
+        if tok.kind == b'n' {
+            tok.word = w.iter().fold(0x811c_9dc5u32, |h, &b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
+            let call = self.paren_follows(self.i);
+            if dangerous(w)
+                && (call || w.starts_with(b"@@") || w.contains(&b'.') || w.contains(&b'_'))
+            {
+                tok.kind = b'F';
+            } else if call {
+                tok.kind = if dangerous(w) { b'F' } else { b'f' };
+            }
+        }
+        Some(tok)
+    }
+
+    fn operator(&mut self, c: u8, n1: u8) -> Option<Tok> {
+        let n2 = self.peek(2);
+        let (kind, len) = match (c, n1) {
+            (b'<', b'=') if n2 == b'>' => (b'o', 3),
+            (b'<', b'=') | (b'>', b'=') | (b'<', b'>') | (b'!', b'=') | (b'=', b'=') => (b'o', 2),
+            (b':', b'=') => (b'o', 2),
+            (b'|', b'|') | (b'&', b'&') => (b'&', 2),
+            (b':', b':') => (b'a', 2),
+            (b'=' | b'<' | b'>', _) => (b'o', 1),
+            (b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'|' | b'&' | b'~' | b'!', _) => (b'a', 1),
+            _ => (b'x', 1),
+        };
+        self.i += len;
+        let tag = if c == b'*' && len == 1 { T_STAR } else { 0 };
+        Some(Tok { kind, tag, word: 0 })
+    }
+}

