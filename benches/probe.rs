@@ -32,6 +32,15 @@ const TARGETS: &[(&str, &str)] = &[
          &utm_campaign=spring-sale-2024&utm_content=hero-button&ref=homepage&session=af0ifjsldkj9\
          &filter=name%20eq%20%27bob%27&fbclid=IwAR2xZ3k9pQm4Lr7TnV0bYcD1eF6gH8iJ5",
     ),
+    (
+        // About 300 bytes, the payload in the last parameter: every value before it is
+        // inspected and passes.
+        "long_payload_query",
+        "/search?q=how+to+write+a+python+decorator+with+arguments&page=2&per_page=20\
+         &sort=relevance&lang=en&utm_source=newsletter&utm_medium=email&utm_campaign=spring\
+         &ref=homepage&fbclid=IwAR2xZ3k9pQm4Lr7TnV0bYcD1eF6gH8iJ5\
+         &id=1%27%20AND%201%3D1%20UNION%20ALL%20SELECT%20NULL%2CNULL%2Cconcat(username%2C0x3a%2Cpassword)%20FROM%20users--%20-",
+    ),
 ];
 
 fn with_custom_rules() -> Classifier {

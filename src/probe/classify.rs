@@ -20,6 +20,7 @@ use super::checks::{
 use super::compile::{payload_category, Compiled, SigKind};
 use super::crawlers::classify_user_agent;
 use super::normalize::prepare;
+use super::payload;
 use super::scan;
 use super::signatures::{Cond, NEED_LOOKBEHIND};
 use super::{ProbeMatch, ProbeRules, UserAgentClass};
@@ -107,11 +108,12 @@ impl Classifier {
         target: &str,
         user_agent: Option<&[u8]>,
     ) -> Option<ProbeMatch> {
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        let found = SCRATCH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut buf) => self.classify_in(&mut buf, method, target, user_agent),
             // Only reachable if classify were re-entered on this thread; stay correct.
             Err(_) => self.classify_in(&mut Vec::new(), method, target, user_agent),
-        })
+        });
+        payload::merge(target, found)
     }
 
     /// Classifies a `User-Agent` header value (`None`: no header).

@@ -134,6 +134,7 @@ mod crawlers;
 mod decode;
 mod inject;
 mod normalize;
+mod payload;
 mod rules;
 mod scan;
 mod signatures;
