@@ -557,3 +557,142 @@ async fn app_start_record_describes_the_logger() {
             > 5
     );
 }
+
+/// A site with secrets in its routes, behind a `RequestLog` with path patterns.
+fn secret_routes(memory: &MemorySink) -> Router {
+    Router::new()
+        .route("/reset/{token}", get(|| async { "reset" }))
+        .route("/users/{id}/confirm/{code}", get(|| async { "confirmed" }))
+        .route("/courses/{course}", get(|| async { "course" }))
+        .layer(
+            RequestLog::new()
+                .sink(memory.clone())
+                .redact_path_segments(["/invite/{}/accept"]),
+        )
+}
+
+async fn logged(router: Router, memory: &MemorySink, request: &str) -> RecordSnapshot {
+    let addr = serve_axum(router).await;
+    fetch(addr, request).await;
+    one(memory).await
+}
+
+fn assert_capped(r: &RecordSnapshot, key: &str) {
+    let v = r.str(key).unwrap_or_else(|| panic!("{key} missing"));
+    assert!(
+        v.ends_with("…[truncated]"),
+        "{key}: …{}",
+        &v[v.len() - 40..]
+    );
+    assert!(v.len() <= 4096 + "…[truncated]".len(), "{key}: {}", v.len());
+}
+
+#[tokio::test]
+async fn huge_hostile_values_are_capped_before_redaction() {
+    // 390 KB of `%40` in the Referer: quadratic e-mail redaction once spent 13 s of CPU
+    // on this; now only the first 4 KiB (and a margin) are read.
+    let memory = MemorySink::new();
+    let referer = "%40".repeat(130_000);
+    let r = logged(
+        site(&memory, RequestLog::new()),
+        &memory,
+        &format!("/ HTTP/1.1\r\nReferer: {referer}"),
+    )
+    .await;
+    assert_eq!(r.u64("http.response.status_code"), Some(200));
+    assert_capped(&r, "http.request.header.referer");
+    assert!(r
+        .str("http.request.header.referer")
+        .unwrap()
+        .starts_with("%40%40"));
+
+    // A 63 KB path, near the longest URI `http` accepts.
+    let memory = MemorySink::new();
+    let path = format!("/{}", "%40".repeat(21_000));
+    let r = logged(
+        site(&memory, RequestLog::new()),
+        &memory,
+        &format!("{path}?{} HTTP/1.1", "a@".repeat(100)),
+    )
+    .await;
+    assert_eq!(r.u64("http.response.status_code"), Some(404));
+    assert_capped(&r, "url.path");
+}
+
+#[tokio::test]
+async fn secret_parameter_names_in_any_spelling_are_redacted() {
+    let memory = MemorySink::new();
+    let r = logged(
+        site(&memory, RequestLog::new()),
+        &memory,
+        "/?userPwd=x&authCode=y&api-key=z&jwt=a&ticket=b&sig=c&key=d&author=1&q=rust HTTP/1.1",
+    )
+    .await;
+    assert_eq!(
+        r.str("url.query"),
+        Some(
+            "userPwd=[REDACTED]&authCode=[REDACTED]&api-key=[REDACTED]&jwt=[REDACTED]\
+             &ticket=[REDACTED]&sig=[REDACTED]&key=[REDACTED]&author=1&q=rust"
+        )
+    );
+}
+
+#[tokio::test]
+async fn secrets_in_the_path_are_redacted() {
+    for (request, path, route) in [
+        ("/reset/abc123", "/reset/[REDACTED]", Some("/reset/{token}")),
+        (
+            "/users/42/confirm/xyz",
+            "/users/42/confirm/[REDACTED]",
+            Some("/users/{id}/confirm/{code}"),
+        ),
+        (
+            "/courses/rust-101",
+            "/courses/rust-101",
+            Some("/courses/{course}"),
+        ),
+        (
+            "/shop;jsessionid=ABC123/cart",
+            "/shop;jsessionid=[REDACTED]/cart",
+            None,
+        ),
+        ("/invite/x7Kq2/accept", "/invite/[REDACTED]/accept", None),
+    ] {
+        let memory = MemorySink::new();
+        let r = logged(
+            secret_routes(&memory),
+            &memory,
+            &format!("{request} HTTP/1.1"),
+        )
+        .await;
+        assert_eq!(r.str("url.path"), Some(path), "{request}");
+        assert_eq!(r.str("http.route"), route, "{request}");
+    }
+}
+
+#[tokio::test]
+async fn userinfo_never_reaches_the_sink() {
+    let memory = MemorySink::new();
+    let addr = serve_axum(site(&memory, RequestLog::new())).await;
+    let resp = raw(
+        addr,
+        b"GET http://alice:s3cr3t@host/ HTTP/1.1\r\nHost: alice:s3cr3t@host\r\n\
+          Referer: https://bob:pw@other.example/x?token=t\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(
+        resp.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&resp)
+    );
+    let r = one(&memory).await;
+    let line = r.line();
+    for secret in ["s3cr3t", "alice", "bob", ":pw"] {
+        assert!(!line.contains(secret), "{secret} leaked: {line}");
+    }
+    assert_eq!(r.str("server.address"), Some("host"));
+    assert_eq!(
+        r.str("http.request.header.referer"),
+        Some("https://other.example/x?token=[REDACTED]")
+    );
+}

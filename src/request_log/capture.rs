@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderValue, Version};
 
 use super::client_ip::{self, Client};
 use super::layer::Config;
-use super::redact::write_redacting_emails;
+use super::redact::{split_userinfo, strip_userinfo};
 use super::request_id::{self, X_REQUEST_ID};
 use crate::record::{Arena, Span};
 use crate::Record;
@@ -16,6 +16,10 @@ use crate::Record;
 pub(crate) const TRUNCATED: &str = "…[truncated]";
 /// Host names longer than this are cut.
 const MAX_HOST: usize = 255;
+/// How far past the cap an input is kept for redaction to read: enough for a cut
+/// character or escape, and for an e-mail address that begins before the cap (a local
+/// part of 64 bytes, `%40`, a domain of 253) to be seen whole and redacted.
+const CUT_MARGIN: usize = 320;
 
 /// What the service keeps besides the record.
 pub(crate) struct Captured {
@@ -31,18 +35,25 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
     let text = &mut record.text;
 
     record.method = Some(parts.method.clone());
+    // Every input is cut to the cap (plus a margin) before anything reads it: the work
+    // below is bounded by the cap, whatever the request carries.
+    let route = route(parts).map(|r| cut_str(r, cap));
+    let (path, path_cut) = cut_str(parts.uri.path(), cap);
     let start = text.mark();
-    write_redacting_emails(text.buf(), parts.uri.path());
-    record.path = Some(finish_capped(text, start, cap));
+    config
+        .redactor
+        .write_path(text.buf(), path, route.map(|(r, _)| r));
+    record.path = Some(finish_capped(text, start, cap, path_cut));
     if let Some(q) = parts.uri.query() {
+        let (q, was_cut) = cut_str(q, cap);
         let start = text.mark();
         config.redactor.write_query(text.buf(), q);
-        record.query = Some(finish_capped(text, start, cap));
+        record.query = Some(finish_capped(text, start, cap, was_cut));
     }
-    record.route = route(parts).map(|r| {
+    record.route = route.map(|(r, was_cut)| {
         let start = text.mark();
         text.buf().push_str(r);
-        finish_capped(text, start, cap)
+        finish_capped(text, start, cap, was_cut)
     });
     record.protocol = Some(protocol(parts.version));
 
@@ -52,23 +63,22 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
         .authority()
         .map(|a| a.as_str().as_bytes())
         .or_else(|| headers.host.map(HeaderValue::as_bytes));
-    record.server_address = host.map(|h| push_lossy(text, h, MAX_HOST));
+    // `alice:s3cr3t@host`: only what follows the last `@` is the host. The `@` is
+    // looked for before the cut (one pass), so a long userinfo cannot hide it.
+    record.server_address = host.map(|h| push_lossy(text, strip_userinfo(h), MAX_HOST));
     record.user_agent = headers
         .user_agent
         .map(|ua| push_lossy(text, ua.as_bytes(), cap));
     record.referer = headers.referer.map(|r| {
-        // A referer is a URL: its query can carry tokens and e-mails too.
+        // A referer is a URL: its userinfo is dropped (found before the cut, like the
+        // host's), its path and query redacted like the request's.
+        let (scheme, rest) = split_userinfo(r.as_bytes());
+        let (rest, was_cut) = cut(rest, cap);
         let start = text.mark();
-        let lossy = String::from_utf8_lossy(r.as_bytes());
-        match lossy.split_once('?') {
-            Some((base, query)) => {
-                write_redacting_emails(text.buf(), base);
-                text.buf().push('?');
-                config.redactor.write_query(text.buf(), query);
-            }
-            None => write_redacting_emails(text.buf(), &lossy),
-        }
-        finish_capped(text, start, cap)
+        let scheme = std::str::from_utf8(scheme).unwrap_or_default();
+        let rest = String::from_utf8_lossy(rest);
+        config.redactor.write_url(text.buf(), scheme, &rest);
+        finish_capped(text, start, cap, was_cut)
     });
 
     let peer = client_ip::peer(&parts.extensions);
@@ -166,26 +176,49 @@ fn route(_parts: &Parts) -> Option<&str> {
 fn push_lossy(text: &mut Arena, bytes: &[u8], cap: usize) -> Span {
     let start = text.mark();
     // Bytes past the cap are never looked at; 4 extra keep a cut character whole.
-    let bytes = &bytes[..bytes.len().min(cap + 4)];
+    let kept = &bytes[..bytes.len().min(cap + 4)];
+    let was_cut = kept.len() < bytes.len();
     // Header values are nearly always ASCII: one validating pass, one copy.
-    if let Ok(valid) = std::str::from_utf8(bytes) {
+    if let Ok(valid) = std::str::from_utf8(kept) {
         text.buf().push_str(valid);
-        return finish_capped(text, start, cap);
+        return finish_capped(text, start, cap, was_cut);
     }
-    for chunk in bytes.utf8_chunks() {
+    for chunk in kept.utf8_chunks() {
         text.buf().push_str(chunk.valid());
         if !chunk.invalid().is_empty() {
             text.buf().push('\u{fffd}');
         }
     }
-    finish_capped(text, start, cap)
+    finish_capped(text, start, cap, was_cut)
 }
 
-/// Ends a field begun at `start`, cutting it to `cap` bytes with a marker.
-fn finish_capped(text: &mut Arena, start: usize, cap: usize) -> Span {
+/// The first `cap` + [`CUT_MARGIN`] bytes of an input (at a char boundary when the
+/// input is UTF-8), and whether anything was left out.
+fn cut(bytes: &[u8], cap: usize) -> (&[u8], bool) {
+    let limit = cap.saturating_add(CUT_MARGIN);
+    if bytes.len() <= limit {
+        return (bytes, false);
+    }
+    let mut end = limit;
+    // Back over continuation bytes, at most three, to the start of a character.
+    while end > limit - 3 && bytes[end] & 0xc0 == 0x80 {
+        end -= 1;
+    }
+    (&bytes[..end], true)
+}
+
+/// [`cut`] for text: the cut is at a char boundary.
+fn cut_str(s: &str, cap: usize) -> (&str, bool) {
+    let (kept, was_cut) = cut(s.as_bytes(), cap);
+    (&s[..kept.len()], was_cut)
+}
+
+/// Ends a field begun at `start`, cutting it to `cap` bytes with a marker; the marker
+/// also when the input was cut before redaction (`was_cut`).
+fn finish_capped(text: &mut Arena, start: usize, cap: usize, was_cut: bool) -> Span {
     let buf = text.buf();
-    if buf.len() - start > cap {
-        let mut cut = start + cap;
+    if was_cut || buf.len() - start > cap {
+        let mut cut = start + cap.min(buf.len() - start);
         while !buf.is_char_boundary(cut) {
             cut -= 1;
         }

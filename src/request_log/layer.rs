@@ -95,6 +95,10 @@ impl fmt::Debug for RequestLog {
                 "redacted_query_params",
                 &c.redactor.names().collect::<Vec<_>>(),
             )
+            .field(
+                "redacted_path_segments",
+                &c.redactor.path_patterns().collect::<Vec<_>>(),
+            )
             .field("mask_client_ip", &c.mask)
             .field("level_for", &c.level_for.is_some())
             .field("max_field_len", &c.max_field_len)
@@ -196,17 +200,37 @@ impl RequestLog {
         self
     }
 
-    /// The query parameter names whose values are replaced by `[REDACTED]` (instead of
-    /// the defaults in [`DEFAULT_REDACTED_PARAMS`](crate::DEFAULT_REDACTED_PARAMS)).
-    /// Case-insensitive; a name of five letters or more matches anywhere in a key
-    /// (`token` matches `accessToken`), a shorter one only a whole word (`code` matches
-    /// `auth_code` but not `zipcode`).
+    /// The parameter names whose values are replaced by `[REDACTED]` (instead of the
+    /// defaults in [`DEFAULT_REDACTED_PARAMS`](crate::DEFAULT_REDACTED_PARAMS)): in the
+    /// query (pairs split at `&` or `;`), in matrix parameters of the path
+    /// (`/shop;jsessionid=…/cart`), in the referer's query and path, and for route
+    /// parameters (with the `axum` feature, `/reset/{token}` redacts that segment).
+    ///
+    /// How a name matches a key, case- and separator-insensitively:
+    ///
+    /// - the key's first 64 bytes are percent-decoded, split into words at anything
+    ///   but ASCII letters and digits and where the case changes (`userPwd`,
+    ///   `user_pwd`, `USER-PWD` → `user pwd`; `APIKey` → `api key`; `v2Key` →
+    ///   `v2 key`), lower-cased and joined (`userpwd`);
+    /// - the name is lower-cased and everything but letters, digits and `*` removed
+    ///   (`api_key`, `API-Key`, `apiKey` all become `apikey`);
+    /// - a name of five letters or more matches anywhere in the joined key (`token`
+    ///   matches `accessToken`, `api_key` matches `x-api-key`); a shorter one only a
+    ///   run of whole words (`pwd` matches `userPwd` and `user_pwd`; `key` matches
+    ///   `api-key` and `sortKey` but not `keyword` or `monkey`; `code` matches
+    ///   `authCode` but not `zipcode`);
+    /// - globs: a leading `*` lets the name begin inside a word, a trailing `*` end
+    ///   inside one: `auth*` matches `author` and `authToken` (not `oauth`), `*auth`
+    ///   matches `oauth`, `*token*` anything containing `token`; `*` alone every key.
+    ///
+    /// The defaults leave out `auth*` on purpose: `?author=1` is WordPress's public
+    /// user-enumeration probe, and it should stay visible in the log.
     ///
     /// # Example
     /// ```
     /// use reqlog::{RequestLog, DEFAULT_REDACTED_PARAMS};
     ///
-    /// let names = DEFAULT_REDACTED_PARAMS.iter().copied().chain(["ssn", "iban"]);
+    /// let names = DEFAULT_REDACTED_PARAMS.iter().copied().chain(["ssn", "iban", "*hash"]);
     /// let layer = RequestLog::new().redact_query_params(names);
     /// ```
     pub fn redact_query_params<I, S>(mut self, names: I) -> Self
@@ -214,7 +238,56 @@ impl RequestLog {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.config().redactor = Arc::new(Redactor::new(names));
+        let redactor = self.config.redactor.with_names(names);
+        self.config().redactor = Arc::new(redactor);
+        self
+    }
+
+    /// Path segments to redact, for stacks without a route template (or for paths the
+    /// template does not describe). Each pattern is a path whose segments are:
+    ///
+    /// - `{…}` (`{token}`, `{}`): any one segment, logged as `[REDACTED]`;
+    /// - `{*…}` as the last segment: every remaining segment, redacted;
+    /// - `*`: any one segment, kept;
+    /// - anything else: a literal that the segment must equal (case-sensitive; a
+    ///   segment's matrix parameters, `;name=value`, are not compared).
+    ///
+    /// A pattern applies when its segments match the path's first segments (the path
+    /// may go on: `/reset/{token}` also covers `/reset/abc/`); the first matching
+    /// pattern wins. Patterns apply to the referer's path too. They are compiled here;
+    /// matching is linear in the path and does not allocate. Repeated calls add
+    /// patterns.
+    ///
+    /// # Example
+    /// ```
+    /// use http::{Request, Response};
+    /// use http_body_util::BodyExt;
+    /// use reqlog::{sink::MemorySink, RequestLog};
+    /// use tower::{service_fn, Layer, ServiceExt};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let memory = MemorySink::new();
+    /// let log = RequestLog::new()
+    ///     .sink(memory.clone())
+    ///     .redact_path_segments(["/reset/{token}", "/invite/{}/accept", "/files/*/{key}"]);
+    /// let app = log.layer(service_fn(|_req| async {
+    ///     Ok::<_, std::convert::Infallible>(Response::new(String::from("ok")))
+    /// }));
+    ///
+    /// let req = Request::get("/invite/x7Kq2/accept").body(String::new()).unwrap();
+    /// let response = app.oneshot(req).await.unwrap();
+    /// response.into_body().collect().await.unwrap();
+    /// let path = memory.records()[0].str("url.path").map(str::to_owned);
+    /// assert_eq!(path.as_deref(), Some("/invite/[REDACTED]/accept"));
+    /// # });
+    /// ```
+    pub fn redact_path_segments<I, S>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let redactor = self.config.redactor.with_patterns(patterns);
+        self.config().redactor = Arc::new(redactor);
         self
     }
 
@@ -247,9 +320,11 @@ impl RequestLog {
         self
     }
 
-    /// The most bytes kept of `url.path`, `url.query`, `user_agent.original` and the
-    /// referer (default 4096). Longer values are cut at a character boundary and end
-    /// in `…[truncated]`.
+    /// The most bytes kept of `url.path`, `url.query`, `http.route`,
+    /// `user_agent.original` and the referer (default 4096). Longer values are cut at a
+    /// character boundary and end in `…[truncated]`. The cut happens before redaction
+    /// (keeping 320 bytes more, so that an e-mail address or escape across the cap is
+    /// still seen whole): a long value costs no more than one at the cap.
     pub fn max_field_len(mut self, bytes: usize) -> Self {
         self.config().max_field_len = bytes.max(16);
         self
