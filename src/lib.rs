@@ -71,6 +71,8 @@
 //!   batches to a collector over OTLP/HTTP (protobuf).
 //! - `redis`: [`ProbeDetector`](probe::ProbeDetector) state shared by many instances
 //!   through Redis (`RedisState` in [`probe`]).
+//! - `verify-dns`: [`CrawlerVerifier`](probe::CrawlerVerifier) checks crawlers by
+//!   forward-confirmed reverse DNS (hickory-resolver), not only by published ranges.
 //! - `cli`: the `reqlog` command (`reqlog report`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -325,7 +325,10 @@ async fn cross_site_subresource_404s_do_not_count() {
         let h = format!(
             "{visitor}\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: {dest}"
         );
-        assert_eq!(get_with(addr, &format!("/img/broken-{i}.png"), &h).await, 404);
+        assert_eq!(
+            get_with(addr, &format!("/img/broken-{i}.png"), &h).await,
+            404
+        );
     }
     assert_eq!(get_with(addr, "/", visitor).await, 200);
     // The same 404s asked for by the site's own pages (or typed in) still count.

@@ -30,6 +30,14 @@ Options:
   --block-scanners       answer 403 to clients flagged as scanning (10 distinct 404s
                          in 60 s) and to known scanner user agents, without calling
                          the site
+  --crawler-ranges DIR   load the crawler operators' published range files found in DIR
+                         (googlebot.json, bingbot.json, gptbot.json…; see
+                         data/crawler-ranges/README.md) over the built-in snapshot;
+                         SIGHUP loads them again
+  --resolver HOST:PORT   verify crawlers by reverse DNS through this server (default:
+                         the system's resolver, /etc/resolv.conf)
+  --block-impostors      answer 403 to clients whose user agent names a crawler they
+                         are not (client.verified: false), without calling the site
   -h, --help             print this help
 ";
 
@@ -58,6 +66,12 @@ pub struct Args {
     pub block_scanners: bool,
     /// `--redis`: shared detector state.
     pub redis: Option<reqlog::probe::RedisState>,
+    /// `--crawler-ranges`: a folder of the operators' range files.
+    pub crawler_ranges: Option<PathBuf>,
+    /// `--resolver`: the DNS server crawler verification asks.
+    pub resolver: Option<SocketAddr>,
+    /// `--block-impostors`: refuse clients whose crawler claim failed verification.
+    pub block_impostors: bool,
 }
 
 /// The line formats `--format` accepts.
@@ -84,6 +98,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         trust_forwarded_header: false,
         block_scanners: false,
         redis: None,
+        crawler_ranges: None,
+        resolver: None,
+        block_impostors: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -117,6 +134,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             parsed.block_scanners = true;
             continue;
         }
+        if flag == "--block-impostors" {
+            if inline.is_some() {
+                return Err("`--block-impostors` takes no value".into());
+            }
+            parsed.block_impostors = true;
+            continue;
+        }
         if !matches!(
             flag.as_str(),
             "--addr"
@@ -126,6 +150,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 | "--keep"
                 | "--trust-proxy"
                 | "--redis"
+                | "--crawler-ranges"
+                | "--resolver"
         ) {
             return Err(if flag.starts_with('-') {
                 format!("unknown option `{flag}`")
@@ -148,6 +174,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             "--log-file" => parsed.log_file = Some(PathBuf::from(value)),
             "--rotate-size" => parsed.rotate_size = Some(parse_size(&value)?),
             "--keep" => parsed.keep = Some(parse_keep(&value)?),
+            "--crawler-ranges" if value.is_empty() => {
+                return Err("`--crawler-ranges` needs a folder".into())
+            }
+            "--crawler-ranges" => parsed.crawler_ranges = Some(PathBuf::from(value)),
+            "--resolver" => parsed.resolver = Some(parse_addr(&value)?),
             "--redis" => {
                 let state = reqlog::probe::RedisState::new(&value)
                     .map_err(|e| format!("`--redis {value}`: {e}"))?;

@@ -45,7 +45,9 @@
 //! (appends; default standard output; SIGHUP reopens it), `--rotate-size BYTES`
 //! (`10M`), `--keep N` (default 7) and `--gzip` (with `--log-file`), `--trust-proxy
 //! CIDR` (repeatable), `--block-scanners`, `--redis URL` (scanner state shared by all
-//! instances on that Redis), `--help`.
+//! instances on that Redis), `--crawler-ranges DIR` (operators' range files, reloaded
+//! on SIGHUP), `--resolver HOST:PORT` (DNS for crawler verification),
+//! `--block-impostors`, `--help`. Crawlers are always verified (`client.verified`).
 
 mod cli;
 mod html;
@@ -53,6 +55,7 @@ mod site;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +63,7 @@ use std::time::Duration;
 use axum::http::Method;
 use axum::Router;
 use reqlog::actions::{Rule, UserActions};
-use reqlog::probe::{Block, ProbeDetector};
+use reqlog::probe::{Block, CrawlerVerifier, ProbeDetector};
 use reqlog::sink::{NonBlocking, RotatingFile, Signal, WriterGuard};
 use reqlog::{AppStart, RequestLog};
 use tokio::net::TcpListener;
@@ -208,8 +211,58 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
         eprintln!("sharing scanner state through Redis ({state:?})");
         detector = detector.shared_state(state);
     }
+    match crawler_verifier(args.crawler_ranges, args.resolver) {
+        Ok(verifier) => detector = detector.verify_crawlers(verifier),
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if args.block_impostors {
+        detector = detector.block_impostors(Block::Forbidden);
+    }
     let site = app_with(AppState::new(format!("http://{local}")), log, detector);
     serve(listener, site).await
+}
+
+/// Crawler verification: the built-in range snapshot or the files in `ranges` (read
+/// again on SIGHUP), and reverse DNS through `resolver` or the system's resolver.
+fn crawler_verifier(
+    ranges: Option<PathBuf>,
+    resolver: Option<SocketAddr>,
+) -> Result<CrawlerVerifier, String> {
+    let mut verifier = CrawlerVerifier::new();
+    if let Some(server) = resolver {
+        verifier = verifier.resolver(server);
+    }
+    let Some(dir) = ranges else {
+        return Ok(verifier);
+    };
+    let verifier = verifier
+        .ranges_dir(&dir)
+        .map_err(|e| format!("--crawler-ranges: {e}"))?;
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let reload = verifier.clone();
+        match signal(SignalKind::hangup()) {
+            Ok(mut hup) => {
+                tokio::spawn(async move {
+                    while hup.recv().await.is_some() {
+                        match reload.reload_ranges_dir(&dir) {
+                            Ok(n) => eprintln!(
+                                "SIGHUP: {n} crawler range lists reloaded from {}",
+                                dir.display()
+                            ),
+                            Err(e) => eprintln!("SIGHUP: keeping the old crawler ranges: {e}"),
+                        }
+                    }
+                });
+            }
+            Err(e) => eprintln!("cannot watch SIGHUP ({e}); crawler ranges load only at start"),
+        }
+    }
+    Ok(verifier)
 }
 
 /// Serves until SIGINT or SIGTERM, then drains for at most [`GRACE`]. A second signal

@@ -8,7 +8,7 @@ use tower_layer::Layer;
 
 use super::rate::{ScanRule, ScanTracker};
 use super::service::ProbeDetectorService;
-use super::{Classifier, ProbeRules, RuleError};
+use super::{Classifier, CrawlerVerifier, ProbeRules, RuleError};
 use crate::request_log::Proxies;
 use ipnet::IpNet;
 
@@ -66,6 +66,10 @@ pub(crate) struct Shared {
     pub(crate) classifier: Classifier,
     pub(crate) tracker: Arc<ScanTracker>,
     pub(crate) block: Option<Block>,
+    /// Checks crawler claims, if asked to.
+    pub(crate) verifier: Option<CrawlerVerifier>,
+    /// How clients whose crawler claim failed verification are answered, if at all.
+    pub(crate) impostor_block: Option<Block>,
     /// Used only for requests that no `RequestLog` resolved.
     pub(crate) proxies: Proxies,
     share: ShareConfig,
@@ -116,6 +120,8 @@ impl fmt::Debug for ProbeDetector {
         f.debug_struct("ProbeDetector")
             .field("scan_rule", self.shared.tracker.rule())
             .field("block", &self.shared.block)
+            .field("verifier", &self.shared.verifier)
+            .field("impostor_block", &self.shared.impostor_block)
             .field("shared_state", &self.shared.share)
             .finish_non_exhaustive()
     }
@@ -135,6 +141,8 @@ impl ProbeDetector {
             classifier: Classifier::default(),
             rule: ScanRule::default(),
             block: None,
+            verifier: None,
+            impostor_block: None,
             proxies: Proxies::default(),
             share: ShareConfig::default(),
         })
@@ -173,6 +181,41 @@ impl ProbeDetector {
     /// threshold is never blocked, and neither is a trusted proxy's own address.
     pub fn block_scanners(self, block: Block) -> Self {
         self.rebuild(|s| s.block = Some(block))
+    }
+
+    /// Checks that a client whose user agent names a crawler is that crawler: its
+    /// address is in the operator's published ranges, or (cargo feature `verify-dns`)
+    /// its reverse-DNS name is in the operator's domain and resolves back to it. Each
+    /// such line gets `client.verified: true|false`; see
+    /// [`CrawlerVerifier`](super::CrawlerVerifier) for what is checked, the data, its
+    /// refresh and the cost. Off by default: it sends DNS queries from the server.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::probe::{CrawlerVerifier, ProbeDetector};
+    ///
+    /// let detector = ProbeDetector::new().verify_crawlers(CrawlerVerifier::new());
+    /// ```
+    pub fn verify_crawlers(self, verifier: CrawlerVerifier) -> Self {
+        self.rebuild(|s| s.verifier = Some(verifier))
+    }
+
+    /// Answers a client whose crawler claim FAILED verification (`client.verified:
+    /// false`) without calling the application. Never a verified crawler, one whose
+    /// verdict is not known yet (its first requests, or while DNS is down), a browser,
+    /// or a trusted proxy's own address. Needs
+    /// [`verify_crawlers`](Self::verify_crawlers).
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::probe::{Block, CrawlerVerifier, ProbeDetector};
+    ///
+    /// let detector = ProbeDetector::new()
+    ///     .verify_crawlers(CrawlerVerifier::new())
+    ///     .block_impostors(Block::Forbidden);
+    /// ```
+    pub fn block_impostors(self, block: Block) -> Self {
+        self.rebuild(|s| s.impostor_block = Some(block))
     }
 
     /// The trusted proxies, for a detector used WITHOUT a
@@ -232,6 +275,8 @@ impl ProbeDetector {
             classifier: s.classifier.clone(),
             rule: *s.tracker.rule(),
             block: s.block,
+            verifier: s.verifier.clone(),
+            impostor_block: s.impostor_block,
             proxies: s.proxies.clone(),
             share: s.share.clone(),
         };
@@ -245,6 +290,8 @@ impl ProbeDetector {
                 classifier: s.classifier,
                 tracker: Arc::new(ScanTracker::new(s.rule)),
                 block: s.block,
+                verifier: s.verifier,
+                impostor_block: s.impostor_block,
                 proxies: s.proxies,
                 share: s.share,
                 #[cfg(feature = "redis")]
@@ -259,6 +306,8 @@ struct Settings {
     classifier: Classifier,
     rule: ScanRule,
     block: Option<Block>,
+    verifier: Option<CrawlerVerifier>,
+    impostor_block: Option<Block>,
     proxies: Proxies,
     share: ShareConfig,
 }
@@ -268,6 +317,9 @@ impl<S> Layer<S> for ProbeDetector {
 
     fn layer(&self, inner: S) -> Self::Service {
         self.shared.start_sharing();
+        if let Some(v) = &self.shared.verifier {
+            v.start();
+        }
         ProbeDetectorService::new(inner, self.shared.clone())
     }
 }

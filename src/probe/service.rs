@@ -74,8 +74,22 @@ where
         let scanning = key.is_some_and(|ip| shared.tracker.is_scanning(ip));
         // A trusted proxy's own request (its health check) is never refused.
         let is_proxy = matches!(client, Client::Proxy(_));
-        let blocked =
-            shared.block.is_some() && !is_proxy && (scanning || agent.kind == ClientKind::Scanner);
+        // A crawler's claim is checked only when the user agent names one (browsers pay
+        // nothing), against the client RequestLog resolved, never a trusted proxy.
+        let verified = match (&shared.verifier, agent.kind, agent.name) {
+            (Some(v), ClientKind::Crawler, Some(name)) => {
+                client.countable().and_then(|ip| v.check(name, ip))
+            }
+            _ => None,
+        };
+        let scanner = scanning || agent.kind == ClientKind::Scanner;
+        let block = match () {
+            _ if is_proxy => None,
+            _ if scanner && shared.block.is_some() => shared.block,
+            _ if verified == Some(false) => shared.impostor_block,
+            _ => None,
+        };
+        let blocked = block.is_some();
         let verdict = ProbeVerdict {
             probe,
             agent,
@@ -83,7 +97,7 @@ where
             blocked,
         };
         match &handle {
-            Some(h) => write_record(h, &verdict),
+            Some(h) => write_record(h, &verdict, verified),
             None => {
                 req.extensions_mut().insert(verdict.clone());
             }
@@ -97,9 +111,9 @@ where
             handle: handle.clone(),
             shared: self.shared.clone(),
         });
-        match (blocked, shared.block) {
-            (true, Some(block)) => ResponseFuture::blocked(block, tracking),
-            _ => ResponseFuture::new(self.inner.call(req), tracking),
+        match block {
+            Some(block) => ResponseFuture::blocked(block, tracking),
+            None => ResponseFuture::new(self.inner.call(req), tracking),
         }
     }
 }
@@ -142,13 +156,23 @@ fn cross_site_subresource(headers: &http::HeaderMap) -> bool {
         && is(
             "sec-fetch-dest",
             &[
-                b"image", b"script", b"style", b"font", b"audio", b"video", b"track",
-                b"object", b"embed", b"manifest", b"xslt", b"empty",
+                b"image",
+                b"script",
+                b"style",
+                b"font",
+                b"audio",
+                b"video",
+                b"track",
+                b"object",
+                b"embed",
+                b"manifest",
+                b"xslt",
+                b"empty",
             ],
         )
 }
 
-fn write_record(handle: &RecordHandle, v: &ProbeVerdict) {
+fn write_record(handle: &RecordHandle, v: &ProbeVerdict, verified: Option<bool>) {
     let mut r = handle.lock();
     if let Some(m) = &v.probe {
         r.probe = Some(crate::record::ProbeFields {
@@ -162,6 +186,7 @@ fn write_record(handle: &RecordHandle, v: &ProbeVerdict) {
         ClientKind::Crawler => v.agent.name,
         _ => None,
     };
+    r.client_verified = verified;
     r.client_scanning = v.scanning;
     r.client_blocked = v.blocked;
     if v.probe.is_some() || v.scanning || v.blocked {

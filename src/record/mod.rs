@@ -123,6 +123,9 @@ pub struct Record {
     pub(crate) probe: Option<ProbeFields>,
     pub(crate) client_kind: Option<&'static str>,
     pub(crate) client_crawler: Option<&'static str>,
+    /// Whether the crawler the user agent names was verified (absent: not checked or
+    /// not known yet).
+    pub(crate) client_verified: Option<bool>,
     pub(crate) client_scanning: bool,
     pub(crate) client_blocked: bool,
     pub(crate) user_id: Option<Span>,
@@ -176,6 +179,7 @@ schema_keys! {
     PROBE_PARAM = "probe.param",
     CLIENT_KIND = "client.kind",
     CLIENT_CRAWLER = "client.crawler",
+    CLIENT_VERIFIED = "client.verified",
     CLIENT_SCANNING = "client.scanning",
     CLIENT_BLOCKED = "client.blocked",
     USER_ACTIONS = "user.actions",
@@ -231,6 +235,7 @@ impl Record {
             probe: None,
             client_kind: None,
             client_crawler: None,
+            client_verified: None,
             client_scanning: false,
             client_blocked: false,
             user_id: None,
@@ -365,6 +370,12 @@ impl Record {
     pub fn probe_param(&self) -> Option<&str> {
         self.probe.as_ref().and_then(|p| p.param.as_deref())
     }
+    /// `client.verified`: whether the crawler the user agent names is that crawler
+    /// (published ranges or forward-confirmed reverse DNS); `None` when not checked or
+    /// not known yet.
+    pub fn client_verified(&self) -> Option<bool> {
+        self.client_verified
+    }
     /// Free fields added by handlers and layers, in insertion order.
     pub fn extra_fields(&self) -> &[(Cow<'static, str>, FieldValue)] {
         &self.extra
@@ -461,6 +472,9 @@ impl Record {
         }
         if let Some(c) = self.client_crawler {
             f(Schema(keys::CLIENT_CRAWLER), Value::Str(c));
+        }
+        if let Some(v) = self.client_verified {
+            f(Schema(keys::CLIENT_VERIFIED), Value::Bool(v));
         }
         if self.client_scanning {
             f(Schema(keys::CLIENT_SCANNING), Value::Bool(true));
