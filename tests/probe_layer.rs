@@ -246,3 +246,38 @@ async fn plain_hyper_service() {
     let records = memory.wait_for(1, WAIT).await;
     assert_eq!(records[0].str("probe.category"), Some("php"));
 }
+
+/// Out of the box, crawler claims are checked against the published ranges (no DNS):
+/// a Googlebot from Google's range is verified, one from anywhere else is not.
+#[tokio::test]
+async fn crawler_claims_are_checked_by_default() {
+    let memory = MemorySink::new();
+    let app = Router::new().route("/", get(|| async { "home" })).layer(
+        tower::ServiceBuilder::new()
+            .layer(
+                RequestLog::new()
+                    .sink(memory.clone())
+                    .trust_proxies(["127.0.0.1/32".parse().unwrap()]),
+            )
+            .layer(ProbeDetector::new()),
+    );
+    let addr = serve_axum(app).await;
+    for client in ["66.249.66.1", "203.0.113.80"] {
+        fetch(
+            addr,
+            &format!("/ HTTP/1.1\r\nUser-Agent: {GOOGLEBOT}\r\nX-Forwarded-For: {client}"),
+        )
+        .await;
+    }
+    fetch(addr, &format!("/ HTTP/1.1\r\nUser-Agent: {FIREFOX}")).await;
+    let records = memory.wait_for(3, WAIT).await;
+    let by = |ip: &str| {
+        records
+            .iter()
+            .find(|r| r.str("client.address") == Some(ip))
+            .unwrap()
+    };
+    assert_eq!(by("66.249.66.1").bool("client.verified"), Some(true));
+    assert_eq!(by("203.0.113.80").bool("client.verified"), Some(false));
+    assert_eq!(by("127.0.0.1").get("client.verified"), None, "a browser");
+}

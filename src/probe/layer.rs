@@ -8,7 +8,7 @@ use tower_layer::Layer;
 
 use super::rate::{ScanRule, ScanTracker};
 use super::service::ProbeDetectorService;
-use super::{Classifier, CrawlerVerifier, ProbeRules, RuleError};
+use super::{Classifier, CrawlerVerifier, ProbeRules, RobotsTxt, RuleError};
 use crate::request_log::Proxies;
 use ipnet::IpNet;
 
@@ -27,8 +27,9 @@ pub enum Block {
 /// Flags hack probes and names crawlers and scanners in every request's line.
 ///
 /// Place it inside [`RequestLog`](crate::RequestLog): each line gets `probe.category`,
-/// `probe.rule`, `client.kind`, `client.crawler`, `client.scanning` and
-/// `client.blocked` where they apply, and probe lines are at least `WARN`. The
+/// `probe.rule`, `client.kind`, `client.crawler`, `client.scanning`,
+/// `client.blocked` (and `robots.disallowed`, given a
+/// [`robots_txt`](Self::robots_txt)) where they apply, and probe lines are at least `WARN`. The
 /// application reads the same verdict with [`ProbeVerdict`](super::ProbeVerdict).
 /// Without a `RequestLog` it still classifies and can block; nothing is logged.
 ///
@@ -70,6 +71,8 @@ pub(crate) struct Shared {
     pub(crate) verifier: Option<CrawlerVerifier>,
     /// How clients whose crawler claim failed verification are answered, if at all.
     pub(crate) impostor_block: Option<Block>,
+    /// The site's robots.txt, if given: crawlers' disallowed fetches are marked.
+    pub(crate) robots: Option<Arc<RobotsTxt>>,
     /// Used only for requests that no `RequestLog` resolved.
     pub(crate) proxies: Proxies,
     share: ShareConfig,
@@ -122,6 +125,7 @@ impl fmt::Debug for ProbeDetector {
             .field("block", &self.shared.block)
             .field("verifier", &self.shared.verifier)
             .field("impostor_block", &self.shared.impostor_block)
+            .field("robots_txt", &self.shared.robots)
             .field("shared_state", &self.shared.share)
             .finish_non_exhaustive()
     }
@@ -135,14 +139,16 @@ impl Default for ProbeDetector {
 
 impl ProbeDetector {
     /// The built-in signatures and crawler table, the default 404-rate rule
-    /// (10 distinct not-found paths in 60 s flag a client for 10 minutes), no blocking.
+    /// (10 distinct not-found paths in 60 s flag a client for 10 minutes), crawler
+    /// claims checked against the operators' published ranges (no DNS), no blocking.
     pub fn new() -> Self {
         ProbeDetector::from_settings(Settings {
             classifier: Classifier::default(),
             rule: ScanRule::default(),
             block: None,
-            verifier: None,
+            verifier: Some(CrawlerVerifier::new().without_dns()),
             impostor_block: None,
+            robots: None,
             proxies: Proxies::default(),
             share: ShareConfig::default(),
         })
@@ -188,7 +194,10 @@ impl ProbeDetector {
     /// its reverse-DNS name is in the operator's domain and resolves back to it. Each
     /// such line gets `client.verified: true|false`; see
     /// [`CrawlerVerifier`](super::CrawlerVerifier) for what is checked, the data, its
-    /// refresh and the cost. Off by default: it sends DNS queries from the server.
+    /// refresh and the cost. By default a detector checks the published ranges only
+    /// (`CrawlerVerifier::new().without_dns()`: nothing leaves the server, and operators
+    /// that publish no ranges, such as Yandex and Baidu, get no verdict); give it
+    /// `CrawlerVerifier::new()` to add reverse DNS.
     ///
     /// # Example
     /// ```
@@ -203,8 +212,7 @@ impl ProbeDetector {
     /// Answers a client whose crawler claim FAILED verification (`client.verified:
     /// false`) without calling the application. Never a verified crawler, one whose
     /// verdict is not known yet (its first requests, or while DNS is down), a browser,
-    /// or a trusted proxy's own address. Needs
-    /// [`verify_crawlers`](Self::verify_crawlers).
+    /// or a trusted proxy's own address.
     ///
     /// # Example
     /// ```
@@ -216,6 +224,38 @@ impl ProbeDetector {
     /// ```
     pub fn block_impostors(self, block: Block) -> Self {
         self.rebuild(|s| s.impostor_block = Some(block))
+    }
+
+    /// Names crawlers from their user agent alone: no `client.verified`, no range or
+    /// DNS checks.
+    ///
+    /// # Example
+    /// ```
+    /// let detector = reqlog::probe::ProbeDetector::new().without_crawler_verification();
+    /// ```
+    pub fn without_crawler_verification(self) -> Self {
+        self.rebuild(|s| s.verifier = None)
+    }
+
+    /// The site's robots.txt, parsed once here: a crawler's request for a path it
+    /// disallows FOR THAT CRAWLER gets `robots.disallowed: true` in its line (browsers,
+    /// tools and scanners never do). The crawler obeys the group of its name
+    /// (`client.crawler`, such as `Googlebot`), an unnamed crawler the `*` group; see
+    /// [`RobotsTxt`](super::RobotsTxt) for the matching rules (RFC 9309). Give the same
+    /// text the site serves at `/robots.txt`. A question costs a binary search and one
+    /// pass over the crawler's rules, without allocating, and only on crawlers'
+    /// requests.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::probe::ProbeDetector;
+    ///
+    /// const ROBOTS: &str = "User-agent: *\nDisallow: /courses/*/lectures/\n";
+    /// let detector = ProbeDetector::new().robots_txt(ROBOTS);
+    /// ```
+    pub fn robots_txt(self, text: &str) -> Self {
+        let robots = Arc::new(RobotsTxt::parse(text));
+        self.rebuild(|s| s.robots = Some(robots))
     }
 
     /// The trusted proxies, for a detector used WITHOUT a
@@ -277,6 +317,7 @@ impl ProbeDetector {
             block: s.block,
             verifier: s.verifier.clone(),
             impostor_block: s.impostor_block,
+            robots: s.robots.clone(),
             proxies: s.proxies.clone(),
             share: s.share.clone(),
         };
@@ -292,6 +333,7 @@ impl ProbeDetector {
                 block: s.block,
                 verifier: s.verifier,
                 impostor_block: s.impostor_block,
+                robots: s.robots,
                 proxies: s.proxies,
                 share: s.share,
                 #[cfg(feature = "redis")]
@@ -308,6 +350,7 @@ struct Settings {
     block: Option<Block>,
     verifier: Option<CrawlerVerifier>,
     impostor_block: Option<Block>,
+    robots: Option<Arc<RobotsTxt>>,
     proxies: Proxies,
     share: ShareConfig,
 }
