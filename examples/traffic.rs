@@ -14,7 +14,9 @@
 //! first.
 //!
 //! Each simulated client sends an `X-Forwarded-For` address from the documentation
-//! ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32); start the
+//! ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) — crawlers
+//! from their operators' published ranges, so the detector verifies them, and an
+//! occasional impostor Googlebot from 192.0.2.0/24 — start the
 //! server with `--trust-proxy 127.0.0.1` so the log shows those instead of 127.0.0.1.
 //!
 //! # The workflow
@@ -326,14 +328,24 @@ fn crawler(rng: &mut Rng, n: u64) -> Visit {
     if rng.chance(30) {
         steps.push(get("/courses/intro-to-cobol")); // a dead link: 404
     }
-    let ua = CRAWLERS[(n % CRAWLERS.len() as u64) as usize];
+    let which = n % CRAWLERS.len() as u64;
+    // Crawlers come from their operators' published ranges (so the detector verifies
+    // them), except ClaudeBot (Anthropic publishes none) and, now and then, an impostor
+    // that only borrows Googlebot's user agent.
+    let impostor = n % 10 == 1;
+    let ua = CRAWLERS[if impostor { 0 } else { which as usize }];
+    let host = 1 + n % 7;
+    let address = match which {
+        _ if impostor => format!("192.0.2.{}", 200 + n % 50),
+        0 => format!("2001:4860:4801:10::{host}"),
+        1 => format!("13.66.139.{host}"),
+        2 => format!("132.196.86.{host}"),
+        4 => format!("17.241.208.{}", 160 + host),
+        _ => format!("2001:db8:{:x}::{host}", 10 + which),
+    };
     Visit {
         user_agent: ua,
-        address: format!(
-            "2001:db8:{:x}::{}",
-            10 + n % CRAWLERS.len() as u64,
-            1 + n % 7
-        ),
+        address,
         cookie: None,
         steps: steps.into(),
     }

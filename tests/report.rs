@@ -17,6 +17,10 @@
 //! - one hostile line: a path with an ANSI escape and `<b>`, a user agent with
 //!   `<script>` (not a browser: `unknown`).
 //!
+//! `tests/fixtures/report_crawlers.log` and `report_sitemap.xml` hold verified,
+//! not-yet-known and impostor Googlebots and fetches of paths robots.txt disallows
+//! (see `impostors_and_robots_txt_disallowed_fetches`).
+//!
 //! The JSON and logfmt lines of the detector's requests carry its fields; the others
 //! (and every `combined` line) are classified while reading with its rules.
 #![cfg(feature = "cli")]
@@ -687,6 +691,134 @@ fn html_page_is_self_contained_and_escaped() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// `tests/fixtures/report_crawlers.log` (JSON, one logfmt and one combined line):
+/// Googlebot verified from 66.249.66.1 (robots.txt, a course, three fetches of paths
+/// robots.txt disallows: a lecture twice from a blog's link, another with no referer),
+/// not known yet from 66.249.66.9 (logfmt: the same lecture, from a forum), an
+/// impostor Googlebot from 203.0.113.50 (a probe, a disallowed lecture) and .51 (a
+/// probe), bingbot not known yet, a combined Googlebot line (cannot say) and a browser
+/// on a lecture. `report_sitemap.xml` lists the first lecture, not the second.
+#[test]
+fn impostors_and_robots_txt_disallowed_fetches() {
+    let log = fixture("report_crawlers.log");
+    let sitemap = fixture("report_sitemap.xml");
+    let r = json(&["--sitemap", path_str(&sitemap), path_str(&log)]);
+    let se = &r["search_engines"];
+    // Verified and not-yet-known crawlers only: the impostor's 3 requests are not here.
+    assert_eq!(se["requests"], 8);
+    assert_eq!(se["crawler_count"], 2);
+    assert_eq!(se["verified_requests"], 5);
+    let google = &se["crawlers"][0];
+    assert_eq!(
+        (google["name"].as_str(), google["requests"].as_u64()),
+        (Some("Googlebot"), Some(7))
+    );
+    assert_eq!(google["verified"], 5);
+
+    let robots = &se["robots_disallowed"];
+    assert_eq!(robots["requests"], 4);
+    assert_eq!(
+        robots["unknown_requests"], 1,
+        "the combined line cannot say"
+    );
+    assert_eq!(
+        robots["sitemap"],
+        serde_json::json!({ "urls": 4, "capped": false })
+    );
+    let paths = robots["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 2);
+    assert_eq!(paths[0]["crawler"], "Googlebot");
+    assert_eq!(paths[0]["path"], "/courses/python-jumpstart/lectures/1");
+    assert_eq!(paths[0]["count"], 3);
+    assert_eq!(paths[0]["listed_in_sitemap"], true);
+    assert_eq!(
+        names(&paths[0]["referers"], "referer", "count"),
+        pairs(&[
+            ("https://blog.example/free-python", 2),
+            ("https://forum.example/t/1", 1)
+        ])
+    );
+    assert_eq!(paths[1]["path"], "/courses/async-in-depth/lectures/2");
+    assert_eq!(paths[1]["listed_in_sitemap"], false);
+    assert_eq!(
+        names(&paths[1]["referers"], "referer", "count"),
+        pairs(&[("(none)", 1)])
+    );
+
+    let impostors = &r["attackers"]["impostors"];
+    assert_eq!(impostors["requests"], 3);
+    let claim = &impostors["claims"][0];
+    assert_eq!(claim["claimed"], "Googlebot");
+    assert_eq!(claim["requests"], 3);
+    assert_eq!(claim["address_count"], 2);
+    assert_eq!(
+        names(&claim["addresses"], "address", "count"),
+        pairs(&[("203.0.113.50", 2), ("203.0.113.51", 1)])
+    );
+    assert_eq!(claim["paths"].as_array().unwrap().len(), 3);
+    assert_eq!(claim["first_seen"], "2026-11-24T11:00:07Z");
+    assert!(r["notes"].as_array().unwrap().iter().any(|n| n
+        .as_str()
+        .unwrap()
+        .contains("whether robots.txt disallowed them")));
+
+    // Without a sitemap the report does not guess.
+    let plain = json(&[path_str(&log)]);
+    let robots = &plain["search_engines"]["robots_disallowed"];
+    assert_eq!(robots["sitemap"], Value::Null);
+    assert_eq!(robots["paths"][0]["listed_in_sitemap"], Value::Null);
+
+    // The terminal and the page say the same.
+    let dir = temp_dir("crawlers");
+    let page = dir.join("report.html");
+    let out = reqlog(&[
+        "report",
+        "--sitemap",
+        path_str(&sitemap),
+        "--html",
+        path_str(&page),
+        path_str(&log),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let attackers = text.split("ATTACKERS").nth(1).unwrap();
+    assert!(attackers.contains("Impostors"), "{text}");
+    assert!(attackers.contains("203.0.113.50 (2)"), "{text}");
+    let search = text.split("SEARCH ENGINES").nth(1).unwrap();
+    let search = search.split("ATTACKERS").next().unwrap();
+    assert!(search.contains("4 fetches of disallowed paths"), "{text}");
+    assert!(
+        search.contains("/courses/python-jumpstart/lectures/1"),
+        "{text}"
+    );
+    assert!(search.contains("listed in sitemap"), "{text}");
+    assert!(
+        search.contains("https://blog.example/free-python (2)"),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(r#"id="impostors""#) && html.contains("203.0.113.50"));
+    assert!(html.contains(r#"id="robots-disallowed""#));
+    assert!(
+        html.contains("/courses/async-in-depth/lectures/2") && html.contains("listed in sitemap")
+    );
+    std::fs::remove_dir_all(dir).ok();
+
+    // A sitemap that cannot be read fails before anything is reported.
+    let out = reqlog(&[
+        "report",
+        "--sitemap",
+        "/nonexistent/sitemap.xml",
+        path_str(&log),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the sitemap"));
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("reqlog-report-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -995,8 +1127,22 @@ fn demo_traffic_against_the_example_server_fills_the_report() {
         assert!(clients[kind].as_u64().unwrap() > 0, "{kind}: {clients}");
     }
     let crawlers = r["search_engines"]["crawlers"].as_array().unwrap();
-    assert!(crawlers.len() >= 3, "{crawlers:?}");
+    // Impostors (a borrowed Googlebot user agent) are not search engines.
+    assert!(crawlers.len() >= 2, "{crawlers:?}");
     assert!(crawlers.iter().any(|c| c["robots_txt"].as_u64() > Some(0)));
+    // Crawlers from their operators' ranges are verified; the borrowed Googlebot user
+    // agent is an impostor, and the lectures they tried are disallowed by robots.txt.
+    assert!(r["search_engines"]["verified_requests"].as_u64() > Some(0));
+    assert!(r["attackers"]["impostors"]["requests"].as_u64() > Some(0));
+    assert_eq!(
+        r["attackers"]["impostors"]["claims"][0]["claimed"],
+        "Googlebot"
+    );
+    let disallowed = &r["search_engines"]["robots_disallowed"]["paths"];
+    assert!(disallowed[0]["path"]
+        .as_str()
+        .unwrap()
+        .contains("/lectures/"));
     let refused = r["search_engines"]["refused_or_missing"]
         .as_array()
         .unwrap();

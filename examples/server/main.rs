@@ -47,7 +47,8 @@
 //! CIDR` (repeatable), `--block-scanners`, `--redis URL` (scanner state shared by all
 //! instances on that Redis), `--crawler-ranges DIR` (operators' range files, reloaded
 //! on SIGHUP), `--resolver HOST:PORT` (DNS for crawler verification),
-//! `--block-impostors`, `--help`. Crawlers are always verified (`client.verified`).
+//! `--block-impostors`, `--help`. Crawlers are always verified (`client.verified`), and
+//! their fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
 
 mod cli;
 mod html;
@@ -120,7 +121,8 @@ pub fn site_state(base_url: &str) -> AppState {
 /// The site with its layer stack; the integration tests build the same shape.
 ///
 pub fn app(state: AppState, log: RequestLog) -> Router {
-    app_with(state, log, ProbeDetector::new())
+    let detector = ProbeDetector::new().robots_txt(&site::robots_txt(state.base_url()));
+    app_with(state, log, detector)
 }
 
 /// The site with a given probe detector (the `--block-scanners` one, say).
@@ -203,7 +205,10 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
             .listening(local),
     );
     eprintln!("listening on http://{local}");
-    let mut detector = ProbeDetector::new();
+    let state = AppState::new(format!("http://{local}"));
+    // The same robots.txt the site serves: crawlers' fetches of what it disallows are
+    // marked `robots.disallowed` in their lines.
+    let mut detector = ProbeDetector::new().robots_txt(&site::robots_txt(state.base_url()));
     if args.block_scanners {
         detector = detector.block_scanners(Block::Forbidden);
     }
@@ -221,7 +226,7 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
     if args.block_impostors {
         detector = detector.block_impostors(Block::Forbidden);
     }
-    let site = app_with(AppState::new(format!("http://{local}")), log, detector);
+    let site = app_with(state, log, detector);
     serve(listener, site).await
 }
 

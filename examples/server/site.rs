@@ -100,6 +100,11 @@ impl AppState {
         }
     }
 
+    /// `http://host:port`, as given to [`AppState::new`].
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// A panicking request must not take the site down with it: take the data anyway.
     fn sessions(&self) -> MutexGuard<'_, HashMap<String, Session>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
@@ -143,11 +148,14 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Html<String>
     html::home(state.session(&headers).as_ref(), subscribers)
 }
 
+/// The site's robots.txt: served at `/robots.txt`, and given to the probe detector
+/// (`main.rs`) so a crawler's fetch of what it disallows says `robots.disallowed`.
+pub fn robots_txt(base_url: &str) -> String {
+    format!("User-agent: *\nDisallow: /courses/*/lectures/\nSitemap: {base_url}/sitemap.xml\n")
+}
+
 async fn robots(State(state): State<AppState>) -> impl IntoResponse {
-    let body = format!(
-        "User-agent: *\nDisallow: /courses/*/lectures/\nSitemap: {}/sitemap.xml\n",
-        state.base_url
-    );
+    let body = robots_txt(&state.base_url);
     ([(CONTENT_TYPE, "text/plain; charset=utf-8")], body)
 }
 

@@ -99,6 +99,12 @@
 //! [`ProbeDetector::block_impostors`] refuses failed claims. See [`CrawlerVerifier`]
 //! for the data, its refresh, the cost and what it will not catch.
 //!
+//! # robots.txt
+//!
+//! With [`ProbeDetector::robots_txt`], a crawler's request for a path the site's
+//! robots.txt disallows for that crawler says `robots.disallowed: true`; see
+//! [`RobotsTxt`] for the matching rules (RFC 9309) and which group a crawler obeys.
+//!
 //! # Cost
 //!
 //! Classifying is flat in the number of rules. All literal signatures, built-in and
@@ -171,6 +177,7 @@ mod heldout;
 mod future;
 mod layer;
 mod rate;
+mod robots;
 mod service;
 #[cfg(feature = "redis")]
 mod share;
@@ -180,6 +187,7 @@ mod verify;
 pub use future::ResponseFuture;
 pub use layer::{Block, ProbeDetector};
 pub use rate::ScanRule;
+pub use robots::{RobotsTxt, MAX_ROBOTS_TXT};
 pub use service::ProbeDetectorService;
 #[cfg(feature = "redis")]
 pub use share::{RedisState, RedisStateError};

@@ -93,11 +93,20 @@ where
         let verdict = ProbeVerdict {
             probe,
             agent,
+            verified,
             scanning,
             blocked,
         };
         match &handle {
-            Some(h) => write_record(h, &verdict, verified),
+            Some(h) => {
+                write_record(h, &verdict);
+                // Only for the line, and only for crawlers: nobody else obeys robots.txt.
+                if let (Some(robots), ClientKind::Crawler) = (&shared.robots, verdict.agent.kind) {
+                    if !robots.allows(verdict.agent.name, target) {
+                        h.lock().robots_disallowed = true;
+                    }
+                }
+            }
             None => {
                 req.extensions_mut().insert(verdict.clone());
             }
@@ -172,7 +181,7 @@ fn cross_site_subresource(headers: &http::HeaderMap) -> bool {
         )
 }
 
-fn write_record(handle: &RecordHandle, v: &ProbeVerdict, verified: Option<bool>) {
+fn write_record(handle: &RecordHandle, v: &ProbeVerdict) {
     let mut r = handle.lock();
     if let Some(m) = &v.probe {
         r.probe = Some(crate::record::ProbeFields {
@@ -186,7 +195,7 @@ fn write_record(handle: &RecordHandle, v: &ProbeVerdict, verified: Option<bool>)
         ClientKind::Crawler => v.agent.name,
         _ => None,
     };
-    r.client_verified = verified;
+    r.client_verified = v.verified;
     r.client_scanning = v.scanning;
     r.client_blocked = v.blocked;
     if v.probe.is_some() || v.scanning || v.blocked {

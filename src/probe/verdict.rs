@@ -24,6 +24,11 @@ pub struct ProbeVerdict {
     pub probe: Option<ProbeMatch>,
     /// What the user agent says the client is.
     pub agent: UserAgentClass,
+    /// Whether the crawler the user agent names is that crawler (its address is in the
+    /// operator's ranges, or its reverse DNS checks out): `None` for browsers, tools,
+    /// crawlers whose operator offers no verification, and while the first lookup for
+    /// an address is still running.
+    pub verified: Option<bool>,
     /// The client was flagged by the 404-rate rule before this request.
     pub scanning: bool,
     /// The detector answered the request itself (blocking is on and the client is

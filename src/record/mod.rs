@@ -128,6 +128,8 @@ pub struct Record {
     pub(crate) client_verified: Option<bool>,
     pub(crate) client_scanning: bool,
     pub(crate) client_blocked: bool,
+    /// A crawler fetched a path the site's robots.txt disallows for it.
+    pub(crate) robots_disallowed: bool,
     pub(crate) user_id: Option<Span>,
     pub(crate) actions: Vec<FieldValue>,
     pub(crate) extra: Vec<(Cow<'static, str>, FieldValue)>,
@@ -182,6 +184,7 @@ schema_keys! {
     CLIENT_VERIFIED = "client.verified",
     CLIENT_SCANNING = "client.scanning",
     CLIENT_BLOCKED = "client.blocked",
+    ROBOTS_DISALLOWED = "robots.disallowed",
     USER_ACTIONS = "user.actions",
     USER_ID = "user.id",
 }
@@ -238,6 +241,7 @@ impl Record {
             client_verified: None,
             client_scanning: false,
             client_blocked: false,
+            robots_disallowed: false,
             user_id: None,
             actions: Vec::new(),
             extra: Vec::new(),
@@ -376,6 +380,12 @@ impl Record {
     pub fn client_verified(&self) -> Option<bool> {
         self.client_verified
     }
+    /// `robots.disallowed`: a crawler fetched a path that the site's robots.txt
+    /// (given to [`ProbeDetector::robots_txt`](crate::probe::ProbeDetector::robots_txt))
+    /// disallows for it.
+    pub fn robots_disallowed(&self) -> bool {
+        self.robots_disallowed
+    }
     /// Free fields added by handlers and layers, in insertion order.
     pub fn extra_fields(&self) -> &[(Cow<'static, str>, FieldValue)] {
         &self.extra
@@ -481,6 +491,9 @@ impl Record {
         }
         if self.client_blocked {
             f(Schema(keys::CLIENT_BLOCKED), Value::Bool(true));
+        }
+        if self.robots_disallowed {
+            f(Schema(keys::ROBOTS_DISALLOWED), Value::Bool(true));
         }
         if !self.actions.is_empty() {
             f(Schema(keys::USER_ACTIONS), Value::List(&self.actions));

@@ -27,6 +27,9 @@ Options:
   --client ADDR      only requests from ADDR, an IP address or a CIDR network such as
                      203.0.113.0/24 (repeatable)
   --top N            rows per table (default 10)
+  --sitemap FILE     the site's sitemap (XML, plain or gzip; repeatable): says for each
+                     path robots.txt disallows that a crawler fetched whether the
+                     sitemap lists it
   --color WHEN       auto (default: colour on a terminal unless NO_COLOR is set),
                      always or never
   -h, --help         print this help
@@ -52,6 +55,7 @@ enum Color {
 struct Args {
     files: Vec<OsString>,
     html: Option<PathBuf>,
+    sitemaps: Vec<PathBuf>,
     json: bool,
     color: Color,
     options: ReportOptions,
@@ -80,6 +84,7 @@ fn parse(args: Vec<OsString>, now: time::Micros) -> Result<Command, String> {
     let mut parsed = Args {
         files: Vec::new(),
         html: None,
+        sitemaps: Vec::new(),
         json: false,
         color: Color::Auto,
         options: ReportOptions::new(),
@@ -107,7 +112,8 @@ fn parse(args: Vec<OsString>, now: time::Micros) -> Result<Command, String> {
                 parsed.json = true;
                 continue;
             }
-            "--html" | "--since" | "--until" | "--path" | "--client" | "--top" | "--color" => {}
+            "--html" | "--sitemap" | "--since" | "--until" | "--path" | "--client" | "--top"
+            | "--color" => {}
             _ => return Err(format!("unknown option `{flag}`")),
         }
         let value = match inline {
@@ -122,6 +128,13 @@ fn parse(args: Vec<OsString>, now: time::Micros) -> Result<Command, String> {
                 return Err("`--html` needs a file name".to_owned());
             }
             parsed.html = Some(PathBuf::from(value));
+            continue;
+        }
+        if flag == "--sitemap" {
+            if value.is_empty() {
+                return Err("`--sitemap` needs a file name".to_owned());
+            }
+            parsed.sitemaps.push(PathBuf::from(value));
             continue;
         }
         let Some(value) = value.to_str() else {
@@ -235,6 +248,17 @@ fn report(args: Args) -> ExitCode {
         }
     }
     let mut report = Report::new(args.options);
+    for path in &args.sitemaps {
+        let read =
+            File::open(path).and_then(|file| report.sitemap(&path.display().to_string(), file));
+        if let Err(e) = read {
+            eprintln!(
+                "reqlog: error: cannot read the sitemap {}: {e}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     let mut failed = false;
     for f in &files {
         let (name, result) = if f.as_os_str() == "-" {
@@ -348,12 +372,15 @@ mod tests {
             "5",
             "--color",
             "never",
+            "--sitemap",
+            "sitemap.xml",
             "-",
             "--",
             "--weird-name.log",
         ]);
         assert_eq!(a.files, ["a.log", "-", "--weird-name.log"]);
         assert_eq!(a.html, Some(PathBuf::from("out.html")));
+        assert_eq!(a.sitemaps, [PathBuf::from("sitemap.xml")]);
         assert!(a.json);
         assert_eq!(a.color, Color::Never);
         assert_eq!(a.options.top, 5);
@@ -375,6 +402,7 @@ mod tests {
             (&["report", "--color", "pink"], "auto, always, never"),
             (&["report", "--frobnicate"], "unknown option"),
             (&["report", "--html="], "file name"),
+            (&["report", "--sitemap"], "needs a value"),
         ] {
             let e = p(args).unwrap_err();
             assert!(e.contains(message), "{args:?}: {e}");

@@ -149,7 +149,7 @@ fn legend(out: &mut String, items: &[(&str, &str, u64)]) {
     out.push_str("</div>");
 }
 
-fn count(n: u64, approx: bool) -> String {
+pub(crate) fn count(n: u64, approx: bool) -> String {
     if approx {
         format!("~{}", thousands(n))
     } else {
@@ -157,7 +157,7 @@ fn count(n: u64, approx: bool) -> String {
     }
 }
 
-fn when(t: Option<i64>) -> String {
+pub(crate) fn when(t: Option<i64>) -> String {
     t.map_or_else(|| "–".to_owned(), |t| time::format(t, true))
 }
 
@@ -191,7 +191,7 @@ fn row_table(out: &mut String, head: &str, count_head: &str, rows: &[Row], path:
     out.push_str("</tbody></table>");
 }
 
-fn empty(out: &mut String, text: &str) {
+pub(crate) fn empty(out: &mut String, text: &str) {
     let _ = write!(out, r#"<p class="empty">{}</p>"#, esc(text));
 }
 
@@ -574,7 +574,9 @@ fn search_engines(o: &mut String, s: &Summary) {
         }
         o.push_str("</tbody></table>");
     }
-    o.push_str("</div></section>");
+    o.push_str("</div>");
+    super::robots::html(o, &se.disallowed);
+    o.push_str("</section>");
 }
 
 fn attackers(o: &mut String, s: &Summary) {
@@ -612,6 +614,7 @@ fn attackers(o: &mut String, s: &Summary) {
         .map_or(String::new(), |t| format!("last {}", time::format(t, true)));
     card(o, "First probe", &first, &last);
     o.push_str("</div>");
+    super::impostors::html(o, &a.impostors);
     if a.probes == 0 && a.clients.is_empty() {
         o.push_str(r#"<div class="panel">"#);
         empty(o, "No probes recorded. Probe fields (probe.category, probe.rule) come from reqlog's ProbeDetector; combined lines have none.");

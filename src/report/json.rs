@@ -13,7 +13,7 @@ use super::time::{self, Micros};
 /// The version of this document's shape.
 const VERSION: u64 = 1;
 
-fn when(t: Option<Micros>) -> Value {
+pub(crate) fn when(t: Option<Micros>) -> Value {
     t.map_or(Value::Null, |t| Value::String(time::rfc3339(t)))
 }
 
@@ -146,6 +146,7 @@ pub(crate) fn document(s: &Summary) -> String {
                     "refused": c.refused,
                     "not_found": c.not_found,
                     "robots_txt": c.robots,
+                    "verified": c.verified,
                     "first_seen": when(c.first),
                     "last_seen": when(c.last),
                 }),
@@ -255,8 +256,10 @@ pub(crate) fn document(s: &Summary) -> String {
             "crawler_count": se.crawler_count,
             "refused": se.refused,
             "not_found": se.not_found,
+            "verified_requests": se.verified,
             "crawlers": crawlers,
             "refused_or_missing": misses,
+            "robots_disallowed": super::robots::json(&se.disallowed),
         },
         "attackers": {
             "probes": a.probes,
@@ -271,6 +274,7 @@ pub(crate) fn document(s: &Summary) -> String {
             "blocked_requests": a.blocked_requests,
             "blocked_clients": a.blocked_clients,
             "not_found": rows(&a.not_found, "path", "count"),
+            "impostors": super::impostors::json(&a.impostors),
         },
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| doc.to_string());

@@ -6,8 +6,9 @@
 //! time span, status mix, duration percentiles, bytes, top routes), users (actions
 //! over time, distinct pseudonymous users, the newsletter → login → purchase funnel),
 //! search engines (requests per crawler, pages crawled, what they were refused or did
-//! not find) and attackers (probes by category and rule, probed paths, top clients,
-//! scanners flagged and blocked). It renders as terminal tables, one self-contained
+//! not find, what robots.txt disallows that they fetched anyway) and attackers (probes
+//! by category and rule, probed paths, top clients, scanners flagged and blocked,
+//! impostors claiming a crawler's name). It renders as terminal tables, one self-contained
 //! HTML page with inline SVG charts, or JSON.
 //!
 //! ```
@@ -39,6 +40,21 @@
 //! foreign lines, and lines longer than 1 MiB, are counted and skipped; no input makes
 //! the report fail.
 //!
+//! # Crawlers, impostors and robots.txt
+//!
+//! The search-engines section counts crawlers whose claim was verified
+//! (`client.verified: true`) or is not known (no field). A failed claim
+//! (`client.verified: false`) is an impostor: it is left out of the search engines and
+//! listed among the attackers, by the name it claimed, with its request count, top
+//! addresses and top paths. For each crawler, the paths it fetched that the site's
+//! robots.txt disallows for it (`robots.disallowed: true`, written by
+//! `ProbeDetector::robots_txt`) are listed with their counts and the referers that led
+//! there (`http.request.header.referer`, top 3 per path; `(none)` without one). Given
+//! sitemaps ([`Report::sitemap`], `--sitemap FILE`), each such path says whether a
+//! sitemap lists it (compared by path, without the query) — the usual answer to "how
+//! did the crawler get there?". `combined` lines have neither field: the report counts
+//! the crawler requests it cannot judge and says so.
+//!
 //! # Memory and accuracy
 //!
 //! Memory is bounded whatever the input size:
@@ -47,14 +63,18 @@
 //!   (64 buckets per power of two, 30 KiB): p50/p95/p99 are within **0.8 %** of the
 //!   exact value, and exact below 128 µs.
 //! - **Top tables** (routes, probed paths, not-found paths and attacking clients: 1000
-//!   keys each; crawlers: 64; crawler refusals: 500; names of actions, probe
-//!   categories and rules: 256) use the space-saving algorithm: a table holds up to
+//!   keys each; crawlers: 64; crawler refusals: 500; robots.txt-disallowed
+//!   (crawler, path) pairs: 500 and their (crawler, path, referer) triples: 1000;
+//!   impostor names: 64 and their (name, address) and (name, path) pairs: 500 each;
+//!   names of actions, probe categories and rules: 256) use the space-saving algorithm: a table holds up to
 //!   twice its cap; when full it keeps the most frequent half. Counts are exact until
 //!   then; afterwards they are upper bounds, shown with `~`, and any key more frequent
 //!   than total ÷ cap is never lost.
 //! - **Distinct counts** are exact up to a cap (200,000 users, 4096 pages per crawler,
-//!   100,000 flagged clients), then HyperLogLog estimates (±1.6 %). The funnel covers
+//!   4096 addresses per impostor name, 100,000 flagged clients), then HyperLogLog estimates (±1.6 %). The funnel covers
 //!   the first 200,000 users.
+//! - **Sitemaps**: at most 50 MB (uncompressed) and 50,000 URLs of a file are read,
+//!   as the sitemap protocol caps them, and 50,000 paths are kept in all.
 //! - **Time charts** use buckets that start one second wide and widen along 1 s, 5 s,
 //!   15 s, 30 s, 1 min, 5 min, 15 min, 30 min, 1 h, 3 h, 6 h, 12 h, 1 d, 7 d whenever
 //!   the span would need more than 1440 of them, so one pass works for stdin and for
@@ -79,9 +99,12 @@ mod agent;
 mod cli;
 mod filter;
 mod html;
+mod impostors;
 mod input;
 mod json;
 mod parse;
+mod robots;
+mod sitemap;
 mod sketch;
 mod stats;
 mod summary;
@@ -234,6 +257,34 @@ impl Report {
             error: result.as_ref().err().map(|e| e.to_string()),
         });
         result
+    }
+
+    /// Reads a sitemap — a `<urlset>`, or a `<sitemapindex>` (the sitemaps it names are
+    /// not fetched), plain or gzip-compressed — so that each path robots.txt disallows
+    /// that a crawler fetched says whether the sitemap lists it (compared by path, the
+    /// query left out). Call it before or after the logs, as often as there are
+    /// sitemaps. Returns the URLs (`<loc>` values) it listed; at most 50 MB and 50,000
+    /// URLs of a file are read, and 50,000 paths kept in all (the report says when a
+    /// cap cut them).
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::report::{Report, ReportOptions};
+    ///
+    /// let mut report = Report::new(ReportOptions::new());
+    /// let xml = "<urlset><url><loc>https://example.com/courses/a/lectures/1</loc></url></urlset>";
+    /// assert_eq!(report.sitemap("sitemap.xml", xml.as_bytes()).unwrap(), 1);
+    /// report.add_line(br#"{"event.name":"http.request","url.path":"/courses/a/lectures/1","client.kind":"crawler","client.crawler":"Googlebot","robots.disallowed":true}"#);
+    /// let json: serde_json::Value = serde_json::from_str(&report.json()).unwrap();
+    /// let fetched = &json["search_engines"]["robots_disallowed"]["paths"][0];
+    /// assert_eq!(fetched["listed_in_sitemap"], true);
+    /// ```
+    pub fn sitemap(&mut self, name: &str, input: impl Read) -> io::Result<u64> {
+        self.stats
+            .robots
+            .sitemap
+            .get_or_insert_with(Default::default)
+            .read(name, input)
     }
 
     /// Request lines counted (after the filters).

@@ -136,6 +136,8 @@ pub(crate) struct Entry<'a> {
     pub(crate) route: Option<Text<'a>>,
     pub(crate) client: Option<Text<'a>>,
     pub(crate) user_agent: Option<Text<'a>>,
+    /// `http.request.header.referer`, or the referer of a `combined` line (not `-`).
+    pub(crate) referer: Option<Text<'a>>,
     pub(crate) status: Option<u16>,
     pub(crate) bytes: Option<u64>,
     pub(crate) duration_us: Option<u64>,
@@ -144,8 +146,13 @@ pub(crate) struct Entry<'a> {
     pub(crate) probe_rule: Option<Text<'a>>,
     pub(crate) kind: Option<Text<'a>>,
     pub(crate) crawler: Option<Text<'a>>,
+    /// `client.verified`: the crawler claim checked out (`true`) or failed (`false`);
+    /// `None` when not checked or not known yet.
+    pub(crate) verified: Option<bool>,
     pub(crate) scanning: bool,
     pub(crate) blocked: bool,
+    /// `robots.disallowed`: the site's robots.txt disallows this path for the crawler.
+    pub(crate) robots_disallowed: bool,
     /// `user.actions` as JSON text (an array of objects).
     pub(crate) actions: Option<Text<'a>>,
     pub(crate) user_id: Option<Text<'a>>,
@@ -165,6 +172,7 @@ impl<'a> Entry<'a> {
             route: None,
             client: None,
             user_agent: None,
+            referer: None,
             status: None,
             bytes: None,
             duration_us: None,
@@ -173,8 +181,10 @@ impl<'a> Entry<'a> {
             probe_rule: None,
             kind: None,
             crawler: None,
+            verified: None,
             scanning: false,
             blocked: false,
+            robots_disallowed: false,
             actions: None,
             user_id: None,
             dropped: None,
@@ -450,6 +460,14 @@ fn set_field<'a>(e: &mut Entry<'a>, seen: &mut Recognised, key: &[u8], v: Text<'
         (14, b"client.crawler") => e.crawler = Some(v),
         (14, b"client.blocked") => e.blocked = v.raw == b"true",
         (15, b"client.scanning") => e.scanning = v.raw == b"true",
+        (15, b"client.verified") => {
+            e.verified = match v.raw {
+                b"true" => Some(true),
+                b"false" => Some(false),
+                _ => None,
+            }
+        }
+        (17, b"robots.disallowed") => e.robots_disallowed = v.raw == b"true",
         (19, b"http.request.method") => e.method = Some(v),
         (19, b"user_agent.original") => e.user_agent = Some(v),
         (20, b"reqlog.dropped.count") => e.dropped = parse_u64(v.raw),
@@ -458,6 +476,7 @@ fn set_field<'a>(e: &mut Entry<'a>, seen: &mut Recognised, key: &[u8], v: Text<'
             seen.request = true;
             e.status = parse_u64(v.raw).and_then(|n| u16::try_from(n).ok());
         }
+        (27, b"http.request.header.referer") => e.referer = Some(v),
         _ => {}
     }
 }
@@ -636,7 +655,8 @@ fn parse_combined(b: &[u8]) -> Result<Entry<'_>, Skip> {
     };
     // Referer and user agent are absent in the common log format.
     if i < b.len() {
-        let _referer = quoted(b, &mut i).ok_or(Skip::Malformed)?;
+        let referer = quoted(b, &mut i).ok_or(Skip::Malformed)?;
+        e.referer = Some(referer).filter(|r| !r.raw.is_empty() && r.raw != b"-");
         if b.get(i) == Some(&b' ') {
             i += 1;
             e.user_agent = Some(quoted(b, &mut i).ok_or(Skip::Malformed)?);
@@ -804,6 +824,29 @@ mod tests {
             r#"[{"name":"purchase","course":"python-jumpstart"}]"#
         );
         assert!(e.user_id.unwrap().is("u_c8f6b880722999ec"));
+    }
+
+    #[test]
+    fn crawler_fields() {
+        let line = br#"{"event.name":"http.request","url.path":"/courses/x/lectures/1","http.request.header.referer":"https://example.com/a?b","client.kind":"crawler","client.crawler":"Googlebot","client.verified":false,"robots.disallowed":true}"#;
+        let e = parse_line(line).unwrap();
+        assert_eq!(e.verified, Some(false));
+        assert!(e.robots_disallowed);
+        assert_eq!(e.referer.unwrap().decode(), "https://example.com/a?b");
+        let line = b"url.path=/x client.kind=crawler client.verified=true robots.disallowed=true http.request.header.referer=https://example.com/";
+        let e = parse_line(line).unwrap();
+        assert_eq!((e.verified, e.robots_disallowed), (Some(true), true));
+        assert_eq!(e.referer.unwrap().decode(), "https://example.com/");
+        let e = parse_line(br#"{"url.path":"/x","client.kind":"crawler"}"#).unwrap();
+        assert_eq!(
+            (e.verified, e.robots_disallowed, e.referer.is_none()),
+            (None, false, true)
+        );
+        let combined = br#"66.249.66.1 - - [24/Nov/2026:02:30:05 +0000] "GET /x HTTP/1.1" 200 5 "https://example.com/" "Googlebot/2.1""#;
+        assert_eq!(
+            parse_line(combined).unwrap().referer.unwrap().decode(),
+            "https://example.com/"
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 
 use super::agent::{self, CRAWLER, KINDS, SCANNER};
+use super::impostors::Impostors;
 use super::parse::{Entry, Event, Skip, Text};
+use super::robots::Disallowed;
 use super::sketch::{hash64, Distinct, Histogram, Hll, TopK};
 use super::time::Micros;
 use super::timeline::{Timeline, SLOTS};
@@ -86,6 +88,8 @@ pub(crate) struct CrawlerData {
     pub(crate) refused: u64,
     pub(crate) not_found: u64,
     pub(crate) robots: u64,
+    /// Requests whose line says the crawler was verified (`client.verified: true`).
+    pub(crate) verified: u64,
     pub(crate) pages: Distinct,
     pub(crate) first: Option<Micros>,
     pub(crate) last: Option<Micros>,
@@ -98,6 +102,7 @@ impl Default for CrawlerData {
             refused: 0,
             not_found: 0,
             robots: 0,
+            verified: 0,
             pages: Distinct::new(PAGES_CAP),
             first: None,
             last: None,
@@ -221,7 +226,11 @@ pub(crate) struct Stats {
     pub(crate) crawlers: TopK<CrawlerData>,
     pub(crate) crawler_misses: TopK<()>,
     pub(crate) crawler_requests: u64,
+    /// Disallowed fetches of verified and not-yet-known crawlers (`robots.rs`).
+    pub(crate) robots: Disallowed,
     // Attackers.
+    /// Crawler claims that failed verification (`impostors.rs`).
+    pub(crate) impostors: Impostors,
     pub(crate) probes: u64,
     pub(crate) first_probe: Option<Micros>,
     pub(crate) last_probe: Option<Micros>,
@@ -263,6 +272,8 @@ impl Default for Stats {
             crawlers: TopK::new(CRAWLERS_CAP),
             crawler_misses: TopK::new(MISSES_CAP),
             crawler_requests: 0,
+            robots: Disallowed::default(),
+            impostors: Impostors::default(),
             probes: 0,
             first_probe: None,
             last_probe: None,
@@ -328,7 +339,7 @@ impl<'a> LazyText<'a> {
 }
 
 /// A key from the log, cut to `max` bytes for the tables (not inside a UTF-8 sequence).
-fn cut(b: &[u8], max: usize) -> &[u8] {
+pub(crate) fn cut(b: &[u8], max: usize) -> &[u8] {
     if b.len() <= max {
         return b;
     }
@@ -457,7 +468,17 @@ impl Stats {
         let probe_slot = probe
             .as_ref()
             .map(|p| self.probe_slots.slot(&String::from_utf8_lossy(&p.category)));
-        if kind == CRAWLER {
+        // A failed crawler claim is an impostor's request: among the attackers, not
+        // the search engines.
+        if kind == CRAWLER && e.verified == Some(false) {
+            let name = cut(
+                crawler.as_deref().unwrap_or("(unnamed crawler)").as_bytes(),
+                64,
+            );
+            let client = LazyText::new(e.client, "(no address)");
+            self.impostors
+                .record(e, name, cut(client.get(), 64), cut(path.get(), 256));
+        } else if kind == CRAWLER {
             self.crawler(e, crawler.as_deref(), status, path.get());
         }
         if let Some(p) = &probe {
@@ -526,8 +547,10 @@ impl Stats {
                 _ => {}
             }
             c.robots += u64::from(path == b"/robots.txt");
+            c.verified += u64::from(e.verified == Some(true));
             widen(&mut c.first, &mut c.last, e.time);
         });
+        self.robots.record(e, name, cut(path, 256));
         if let Some(s @ 400..=599) = status {
             let mut key = name.to_vec();
             key.push(0);

@@ -3,7 +3,9 @@
 //! JSON outputs all render this.
 
 use super::agent::KINDS;
+use super::impostors::ImpostorSummary;
 use super::parse::LineFormat;
+use super::robots::DisallowedSummary;
 use super::stats::Stats;
 use super::time::Micros;
 use super::timeline::{Series, SLOTS};
@@ -87,6 +89,7 @@ pub(crate) struct CrawlerRow {
     pub(crate) refused: u64,
     pub(crate) not_found: u64,
     pub(crate) robots: u64,
+    pub(crate) verified: u64,
     pub(crate) first: Option<Micros>,
     pub(crate) last: Option<Micros>,
 }
@@ -110,6 +113,10 @@ pub(crate) struct SearchEngines {
     pub(crate) not_found: u64,
     pub(crate) crawlers: Vec<CrawlerRow>,
     pub(crate) misses: Vec<MissRow>,
+    /// Requests of crawlers whose claim was verified (the others here are not known
+    /// yet; failed claims are impostors, among the attackers).
+    pub(crate) verified: u64,
+    pub(crate) disallowed: DisallowedSummary,
 }
 
 #[derive(Clone, Debug)]
@@ -150,6 +157,7 @@ pub(crate) struct Attackers {
     pub(crate) blocked_requests: u64,
     pub(crate) blocked_clients: u64,
     pub(crate) not_found: Vec<Row>,
+    pub(crate) impostors: ImpostorSummary,
 }
 
 /// A time series with its named layers, for charts.
@@ -242,6 +250,9 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
             count(input.probes_inferred, "probe")
         ));
     }
+    if stats.robots.unknown > 0 {
+        notes.push(super::robots::unknown_note(stats.robots.unknown));
+    }
     if input.actions_unreadable > 0 {
         notes.push(format!(
             "{} had a user.actions value that is not a JSON array of objects.",
@@ -276,6 +287,8 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
         stats.attackers.approximate(),
         stats.not_found.approximate(),
         stats.crawler_misses.approximate(),
+        stats.robots.approximate(),
+        stats.impostors.approximate(),
     ];
     if approx_tables.iter().any(|&a| a) {
         notes.push(
@@ -332,6 +345,7 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
             refused: s.data.refused,
             not_found: s.data.not_found,
             robots: s.data.robots,
+            verified: s.data.verified,
             first: s.data.first,
             last: s.data.last,
         })
@@ -441,8 +455,10 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
             crawler_count: stats.crawlers.len() as u64,
             refused: all_crawlers.iter().map(|c| c.1.data.refused).sum(),
             not_found: all_crawlers.iter().map(|c| c.1.data.not_found).sum(),
+            verified: all_crawlers.iter().map(|c| c.1.data.verified).sum(),
             crawlers,
             misses,
+            disallowed: stats.robots.summarize(top),
         },
         attackers: Attackers {
             probes: stats.probes,
@@ -457,6 +473,7 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
             blocked_requests: stats.blocked_requests,
             blocked_clients: stats.blocked_clients.count(),
             not_found: rows(&stats.not_found, top),
+            impostors: stats.impostors.summarize(top),
         },
         chart,
     }

@@ -14,9 +14,9 @@ use super::time;
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
-const RED: &str = "\x1b[31m";
+pub(crate) const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
+pub(crate) const YELLOW: &str = "\x1b[33m";
 const CYAN: &str = "\x1b[36m";
 const MAGENTA: &str = "\x1b[35m";
 
@@ -66,7 +66,7 @@ pub(crate) fn plural(n: u64, what: &str) -> String {
 }
 
 /// A count, with `~` when it is an upper bound.
-fn count(n: u64, approx: bool) -> String {
+pub(crate) fn count(n: u64, approx: bool) -> String {
     if approx {
         format!("~{}", thousands(n))
     } else {
@@ -115,14 +115,14 @@ pub(crate) fn percent(part: u64, whole: u64) -> String {
 }
 
 /// Width-aligned columns; numbers right-aligned.
-struct Table {
+pub(crate) struct Table {
     head: Vec<&'static str>,
     right: Vec<bool>,
     rows: Vec<Vec<(String, Option<&'static str>)>>,
 }
 
 impl Table {
-    fn new(head: &[(&'static str, bool)]) -> Table {
+    pub(crate) fn new(head: &[(&'static str, bool)]) -> Table {
         Table {
             head: head.iter().map(|h| h.0).collect(),
             right: head.iter().map(|h| h.1).collect(),
@@ -130,11 +130,11 @@ impl Table {
         }
     }
 
-    fn row(&mut self, cells: Vec<(String, Option<&'static str>)>) {
+    pub(crate) fn row(&mut self, cells: Vec<(String, Option<&'static str>)>) {
         self.rows.push(cells);
     }
 
-    fn write(&self, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    pub(crate) fn write(&self, out: &mut dyn Write, color: bool) -> io::Result<()> {
         let width = |s: &str| s.chars().count();
         let mut widths: Vec<usize> = self.head.iter().map(|h| width(h)).collect();
         for row in &self.rows {
@@ -183,7 +183,7 @@ impl Table {
     }
 }
 
-fn cell(s: impl Into<String>) -> (String, Option<&'static str>) {
+pub(crate) fn cell(s: impl Into<String>) -> (String, Option<&'static str>) {
     (s.into(), None)
 }
 
@@ -196,9 +196,9 @@ fn status_color(status: u16) -> &'static str {
     }
 }
 
-struct Out<'a> {
-    w: &'a mut dyn Write,
-    color: bool,
+pub(crate) struct Out<'a> {
+    pub(crate) w: &'a mut dyn Write,
+    pub(crate) color: bool,
 }
 
 impl Out<'_> {
@@ -220,7 +220,7 @@ impl Out<'_> {
         }
     }
 
-    fn field(&mut self, name: &str, value: &str) -> io::Result<()> {
+    pub(crate) fn field(&mut self, name: &str, value: &str) -> io::Result<()> {
         let name = self.paint(DIM, &format!("{name:<12}"));
         writeln!(self.w, "  {name} {value}")
     }
@@ -278,7 +278,7 @@ fn when(t: Option<i64>) -> String {
 
 /// A time in a table: without the date when the whole report is within one day (the
 /// date is in the title line).
-fn when_in(t: Option<i64>, one_day: bool) -> String {
+pub(crate) fn when_in(t: Option<i64>, one_day: bool) -> String {
     match t {
         Some(t) if one_day => time::format(t, true)[11..].to_owned(),
         _ => when(t),
@@ -463,9 +463,13 @@ pub(crate) fn write(s: &Summary, w: &mut dyn Write, color: bool) -> io::Result<(
         o.field(
             "Crawlers",
             &format!(
-                "{} from {}",
+                "{} from {}{}",
                 plural(se.requests, "request"),
-                plural(se.crawler_count, "crawler")
+                plural(se.crawler_count, "crawler"),
+                match se.verified {
+                    0 => String::new(),
+                    n => format!(" · {} verified", thousands(n)),
+                }
             ),
         )?;
         writeln!(o.w)?;
@@ -508,6 +512,7 @@ pub(crate) fn write(s: &Summary, w: &mut dyn Write, color: bool) -> io::Result<(
             }
             t.write(o.w, color)?;
         }
+        super::robots::terminal(&se.disallowed, &mut o)?;
     }
 
     // Attackers.
@@ -544,6 +549,7 @@ pub(crate) fn write(s: &Summary, w: &mut dyn Write, color: bool) -> io::Result<(
             plural(a.blocked_clients, "client")
         ),
     )?;
+    super::impostors::terminal(&a.impostors, &mut o, one_day)?;
     if !a.categories.is_empty() {
         writeln!(o.w)?;
         let mut t = Table::new(&[("Category", false), ("Probes", true), ("", false)]);

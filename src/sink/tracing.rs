@@ -103,6 +103,9 @@ fn write_extra(r: &Record, out: &mut Vec<u8>) {
     if r.client_blocked {
         field("client.blocked", Value::Bool(true));
     }
+    if r.robots_disallowed {
+        field("robots.disallowed", Value::Bool(true));
+    }
     if !r.actions.is_empty() {
         field("user.actions", Value::List(&r.actions));
     }
