@@ -49,6 +49,14 @@ pub(super) const CRAWLERS: &[(&str, &str)] = &[
     ("yandexrenderresourcesbot", "YandexRenderResourcesBot"),
     ("yandexfavicons", "YandexFavicons"),
     ("yandexwebmaster", "YandexWebmaster"),
+    ("yandexdirect", "YandexDirect"),
+    ("yandexmedia", "YandexMedia"),
+    ("yandexpagechecker", "YandexPagechecker"),
+    ("yandeximageresizer", "YandexImageResizer"),
+    ("yandexadnet", "YandexAdNet"),
+    ("yandexblogs", "YandexBlogs"),
+    ("yandexmarket", "YandexMarket"),
+    ("yandexadditional", "YandexAdditional"),
     ("baiduspider", "Baiduspider"),
     ("baiduspider-image", "Baiduspider-image"),
     ("sogou", "Sogou"),
@@ -111,6 +119,19 @@ pub(super) const CRAWLERS: &[(&str, &str)] = &[
     ("friendlycrawler", "FriendlyCrawler"),
     ("icc-crawler", "ICC-Crawler"),
     ("velenpublicwebcrawler", "VelenPublicWebCrawler"),
+    ("google-agent", "Google-Agent"),
+    ("googleagent-mariner", "GoogleAgent-Mariner"),
+    ("gemini-deep-research", "Gemini-Deep-Research"),
+    ("amzn-user", "Amzn-User"),
+    ("amzn-searchbot", "Amzn-SearchBot"),
+    ("novaact", "NovaAct"),
+    ("manus-user", "Manus-User"),
+    ("devin/", "Devin"),
+    ("firecrawlagent", "FirecrawlAgent"),
+    ("kagi-fetcher", "kagi-fetcher"),
+    ("linkupbot", "LinkupBot"),
+    ("bravebot", "Bravebot"),
+    ("quillbot", "QuillBot"),
     // Social and chat link previews
     ("facebookexternalhit", "facebookexternalhit"),
     ("facebookcatalog", "facebookcatalog"),
@@ -133,6 +154,14 @@ pub(super) const CRAWLERS: &[(&str, &str)] = &[
     ("quora link preview", "Quora Link Preview"),
     ("mastodon/", "Mastodon"),
     ("bluesky cardyb", "Bluesky Cardyb"),
+    ("pleroma", "Pleroma"),
+    ("akkoma", "Akkoma"),
+    ("misskey", "Misskey"),
+    ("gotosocial", "GoToSocial"),
+    ("google web preview", "Google Web Preview"),
+    ("google-pagerenderer", "Google-PageRenderer"),
+    ("flipboardproxy", "FlipboardProxy"),
+    ("nuzzel", "Nuzzel"),
     ("bitlybot", "bitlybot"),
     // SEO and marketing
     ("ahrefsbot", "AhrefsBot"),
@@ -167,6 +196,21 @@ pub(super) const CRAWLERS: &[(&str, &str)] = &[
     ("betterstack", "BetterStack"),
     ("newrelicpinger", "NewRelicPinger"),
     ("freshping", "Freshping"),
+    ("ohdear", "OhDear"),
+    ("updown.io", "updown.io"),
+    ("hosttracker", "HostTracker"),
+    ("uptimia", "Uptimia"),
+    ("hetrixtools", "HetrixTools"),
+    ("checkly", "Checkly"),
+    ("datadogsynthetics", "DatadogSynthetics"),
+    ("datadog/synthetics", "DatadogSynthetics"),
+    ("newrelicsynthetics", "NewRelicSynthetics"),
+    ("gtmetrix", "GTmetrix"),
+    ("ptst/", "WebPageTest"),
+    ("catchpoint", "Catchpoint"),
+    ("thousandeyes", "ThousandEyes"),
+    ("dotcom-monitor", "Dotcom-Monitor"),
+    ("ghost inspector", "Ghost Inspector"),
     // Feed readers and archives
     ("feedly", "Feedly"),
     ("feedbin", "Feedbin"),
@@ -178,6 +222,9 @@ pub(super) const CRAWLERS: &[(&str, &str)] = &[
     ("tiny tiny rss", "Tiny Tiny RSS"),
     ("freshrss", "FreshRSS"),
     ("miniflux", "Miniflux"),
+    ("bazqux", "BazQux"),
+    ("feeder.co", "Feeder"),
+    ("newsgator", "NewsGator"),
     ("feedvalidator", "FeedValidator"),
     ("archive.org_bot", "archive.org_bot"),
     ("ia_archiver", "ia_archiver"),
@@ -251,9 +298,9 @@ pub(super) const SCANNERS: &[(&str, &str)] = &[
 
 /// HTTP tools, libraries and health checks: token (lowercase) and name.
 pub(super) const TOOLS: &[(&str, &str)] = &[
-    ("curl/", "curl"),
+    ("curl", "curl"),
     ("libcurl", "curl"),
-    ("wget/", "Wget"),
+    ("wget", "Wget"),
     ("python-requests", "python-requests"),
     ("python-urllib", "python-urllib"),
     ("python-httpx", "python-httpx"),
@@ -304,6 +351,13 @@ pub(super) const TOOLS: &[(&str, &str)] = &[
     ("uptime-kuma", "Uptime-Kuma"),
     ("scrapy", "Scrapy"),
     ("headlesschrome", "HeadlessChrome"),
+    ("chrome-lighthouse", "Lighthouse"),
+    ("google-http-java-client", "Google-HTTP-Java-Client"),
+    ("aws-sdk", "aws-sdk"),
+    ("deno/", "Deno"),
+    ("bun/", "Bun"),
+    ("node/", "Node.js"),
+    ("colly", "colly"),
     ("phantomjs", "PhantomJS"),
     ("selenium", "Selenium"),
     ("puppeteer", "Puppeteer"),
@@ -313,8 +367,196 @@ pub(super) const TOOLS: &[(&str, &str)] = &[
     ("mechanize", "mechanize"),
 ];
 
-/// Markers of a crawler that has no entry above.
-pub(super) const GENERIC_CRAWLER: &[&str] = &["bot/", "bot;", "bot)", "bot,", "spider", "crawler"];
+/// Words that make a crawler of a client with no entry above, when they end a word of a
+/// product name or comment item (see `crawlers.rs`, `is_bot_word`): `bot` (`ImageBot`,
+/// `SBL-BOT`, `yacybot (…)`, not `CUBOT X30` or `BotBrowser`). `crawl`, `spider` and
+/// `scrap` (`scraper`, `scraping`) count wherever they are. These count in a browser's
+/// user agent too, except in the platform comment after `Mozilla/5.0`.
+pub(super) const STRONG_WORDS: &[&str] = &["bot", "crawl", "spider", "scrap", "scaper"];
+
+/// Words of monitoring and testing products that count wherever they end a word outside
+/// the platform comment, in browsers' user agents too (`Chrome/… (Dotcom-Monitor)`,
+/// `Firefox/94.0 DatadogSynthetics`, `(ThousandEyes Agent)`): no browser or in-app
+/// browser names itself so.
+pub(super) const TRAILING_WORDS: &[&str] = &[
+    "monitor",
+    "inspector",
+    "agent",
+    "synthetic",
+    "synthetics",
+    "lighthouse",
+    "checker",
+    "validator",
+    "uptime",
+];
+
+/// Words that make a crawler of a client that is not a browser (no `Mozilla/…` platform
+/// and engine), when they end a word: `kagi-fetcher`, `LinkPreview`, `RSS-Feed-Parser`,
+/// `montastic-monitor`, `EZID link checker`. In a browser's user agent they do not
+/// count: in-app browsers name themselves with such words.
+pub(super) const WEAK_WORDS: &[&str] = &[
+    "fetch",
+    "fetcher",
+    "fetchers",
+    "archive",
+    "archiver",
+    "archiving",
+    "monitor",
+    "monitoring",
+    "check",
+    "checker",
+    "preview",
+    "feed",
+    "feeds",
+    "rss",
+    "reader",
+    "index",
+    "indexer",
+    "validator",
+    "validation",
+    "parser",
+    "uptime",
+    "agent",
+    "search",
+    "proxy",
+    "harvest",
+    "harvester",
+    "capture",
+    "screenshot",
+    "verify",
+    "verifier",
+    "verification",
+    "detector",
+    "analyzer",
+    "analyser",
+    "audit",
+    "inspector",
+    "sniffer",
+    "collector",
+    "extractor",
+    "downloader",
+    "aggregator",
+    "thumbnail",
+    "thumbnails",
+    "tracker",
+    "watcher",
+    "linkcheck",
+    "research",
+    "survey",
+    "transcoder",
+    "synthetics",
+    "webcopier",
+    "feeder",
+    "finder",
+    "retriever",
+];
+
+/// Marks of an automated client's contact: a URL (`+https://…`, `http://…`, `www.`), an
+/// e-mail address (checked: a word, `@`, a domain), a domain name ending a word
+/// (`seo4ajax.com`). Browsers never carry them; they count everywhere but the platform
+/// comment.
+pub(super) const CONTACTS: &[&str] = &["http://", "https://", "www.", "mailto:", "@"];
+
+/// Domain names ending a word (`seo4ajax.com`, `Hydrozen.io/1.0`, not `.NET CLR` or
+/// `com.vevo.app`) and Google's own products (`Google-Ads-Conversions`,
+/// `PlayStore-Google`): counted outside the platform comment, domains only outside
+/// browsers' user agents (a desktop app's web view may name its site).
+pub(super) const DOMAINS: &[&str] = &[".com", ".org", ".net", ".io", ".ai"];
+
+/// Google's products other than its apps (`GSA/`, `GoogleApp/`): `Google-` or `-Google`.
+pub(super) const VENDORS: &[&str] = &["google-", "-google"];
+
+/// HTTP libraries, runtimes, command-line clients and headless browsers with no entry in
+/// `TOOLS`, as whole words or CamelCase parts of a product name (`Bun/1.1`, not `Ubuntu`;
+/// `ReactorNetty`). Counted outside browsers' user agents.
+pub(super) const TOOL_WORDS: &[&str] = &[
+    "python",
+    "java",
+    "go-",
+    "golang",
+    "okhttp",
+    "curl",
+    "libwww",
+    "lwp-",
+    "node",
+    "nodejs",
+    "node.js",
+    "deno",
+    "bun",
+    "ruby",
+    "perl",
+    "php",
+    "rust",
+    "reqwest",
+    "hyper",
+    "aiohttp",
+    "httpx",
+    "urllib",
+    "urllib3",
+    "requests",
+    "colly",
+    "axios",
+    "got",
+    "dart",
+    "httpclient",
+    "http-client",
+    "http_client",
+    "http client",
+    "api client",
+    "apiclient",
+    "webclient",
+    "web client",
+    "serviceclient",
+    "winhttp",
+    "wininet",
+    "jetty",
+    "netty",
+    "jersey",
+    "okio",
+    "guzzle",
+    "unirest",
+    "httparty",
+    "typhoeus",
+    "excon",
+    "rest-client",
+    "restclient",
+    "resty",
+    "feign",
+    "retrofit",
+    "libcurl",
+    "pycurl",
+    "httplib",
+    "http.rb",
+    "headless",
+    "gzip(gfe)",
+    "webhook",
+    "webhooks",
+    "hook",
+    "hooks",
+    "cli",
+    "ms web services client protocol",
+    "microsoft bits",
+    "microsoft-cryptoapi",
+    "cpp-httplib",
+    "libfetch",
+    "lua-resty-http",
+    "htmlunit",
+    "httrack",
+    "cypress",
+    "chromedp",
+    "splash",
+];
+
+/// Markers of a mobile app's own requests (Facebook's, Instagram's, WeChat's, TikTok's):
+/// they are not bots even when an HTTP library names itself too (`Dalvik/… [FBAN/…]`).
+pub(super) const APPS: &[&str] = &[
+    "[fban/",
+    "fbav/",
+    "fb_iab/",
+    "instagram ",
+    "micromessenger/",
+    "musical_ly",
+];
 
 /// Markers of a scanner that has no entry above.
 pub(super) const GENERIC_SCANNER: &[&str] = &["scanner"];
