@@ -150,12 +150,19 @@ fn app(stack: &str) -> (Router, Guards) {
     (router.with_state(()), Guards(guards))
 }
 
+/// The paths requested in turn: `/` and a course page, or `STACKS_PATH` (e.g.
+/// `/wp-login.php`, or a target with a query) for every request.
+fn paths() -> &'static [String] {
+    static PATHS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    PATHS.get_or_init(|| match std::env::var("STACKS_PATH") {
+        Ok(p) if !p.is_empty() => vec![p],
+        _ => vec!["/".to_owned(), "/courses/python-jumpstart".to_owned()],
+    })
+}
+
 fn request(i: u64) -> Request<axum::body::Body> {
-    let path = if i % 2 == 0 {
-        "/"
-    } else {
-        "/courses/python-jumpstart"
-    };
+    let paths = paths();
+    let path = paths[i as usize % paths.len()].as_str();
     let mut req = Request::get(path)
         .header("host", "example.com")
         .header(
