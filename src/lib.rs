@@ -80,6 +80,7 @@
 
 pub mod actions;
 pub mod format;
+mod hex;
 pub mod probe;
 mod record;
 #[cfg(feature = "cli")]

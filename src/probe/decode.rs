@@ -6,6 +6,8 @@
 //! depth (`%252e`, `%25%32%65`) decode in linear time, and the result contains no escape
 //! left to decode. Plain bytes, most of any real request, skip all that through a table.
 
+use crate::hex::hex_digit as hex;
+
 use std::ops::Range;
 
 pub(super) struct Decoded {
@@ -279,14 +281,6 @@ const fn byte_table(query: bool) -> [u8; 256] {
 static PATH_BYTES: [u8; 256] = byte_table(false);
 static QUERY_BYTES: [u8; 256] = byte_table(true);
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
 
 /// The ASCII byte a `%uXXXX` code point stands for: itself, or a full-width form.
 fn ascii_for(v: u32) -> Option<u8> {

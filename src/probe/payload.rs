@@ -1,6 +1,8 @@
 //! Where the injection engine's findings meet the signature verdict: a payload found in a
 //! query parameter names its family (`probe.rule`) and the parameter (`probe.param`).
 
+use crate::hex::hex_digit as hex;
+
 use std::sync::{Arc, OnceLock};
 
 use super::inject::{inspect_query, Family};
@@ -93,9 +95,6 @@ fn param_name(raw: &str) -> Arc<str> {
     Arc::from(&text[..cut])
 }
 
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
-}
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use super::parse::find_byte;
 const BUFFER: usize = 256 * 1024;
 
 /// Reads up to two bytes (fewer only at the end of input), retrying short reads.
-fn read_magic(input: &mut impl Read) -> io::Result<Vec<u8>> {
+pub(crate) fn read_magic(input: &mut impl Read) -> io::Result<Vec<u8>> {
     let mut magic = [0u8; 2];
     let mut n = 0;
     while n < 2 {

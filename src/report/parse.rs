@@ -7,6 +7,8 @@
 //! when it is used and contains an escape. Only `user.actions`, an array that few lines
 //! carry, is handed to `serde_json`.
 
+use crate::hex::hex_digit as hex;
+
 use std::borrow::Cow;
 
 use super::time::{self, Micros};
@@ -692,14 +694,6 @@ fn read_request<'a>(e: &mut Entry<'a>, request: Text<'a>) {
 // ---------------------------------------------------------------------------------
 // Unescaping.
 
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
 
 fn hex4(b: &[u8]) -> Option<u32> {
     if b.len() < 4 {

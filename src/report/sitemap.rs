@@ -95,20 +95,12 @@ fn unescape_xml(s: &str) -> Cow<'_, str> {
 impl Sitemap {
     /// Reads one sitemap (plain or gzip); returns how many URLs it listed.
     pub(crate) fn read(&mut self, name: &str, mut input: impl Read) -> io::Result<u64> {
-        let mut magic = [0u8; 2];
-        let mut n = 0;
-        while n < 2 {
-            match input.read(&mut magic[n..]) {
-                Ok(0) => break,
-                Ok(k) => n += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let whole = io::Cursor::new(magic[..n].to_vec()).chain(input);
+        let magic = super::input::read_magic(&mut input)?;
+        let gzip = magic == [0x1f, 0x8b];
+        let whole = io::Cursor::new(magic).chain(input);
         let mut text = Vec::new();
         let limit = SITEMAP_MAX_BYTES + 1;
-        if magic == [0x1f, 0x8b] {
+        if gzip {
             MultiGzDecoder::new(whole)
                 .take(limit)
                 .read_to_end(&mut text)?;

@@ -1,6 +1,8 @@
 //! Robots.txt path patterns: the percent-encoding normal form both sides are compared
 //! in (RFC 9309 §2.2.2), and `*` / `$` matching without allocation.
 
+use crate::hex::hex_digit as hex;
+
 use std::borrow::Cow;
 use std::cell::RefCell;
 
@@ -96,14 +98,6 @@ fn unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 

@@ -8,6 +8,8 @@
 //! `*` lets it end inside one. Without a `*`, a name of [`SUBSTRING_MIN`] letters or
 //! more matches anywhere in the joined key, a shorter one only whole words.
 
+use crate::hex::hex_digit as hex;
+
 use super::steps;
 
 /// Keys are compared on their first bytes only (decoded, separators included).
@@ -185,14 +187,6 @@ fn symbol_bit(b: u8) -> u64 {
     }
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
 
 #[cfg(test)]
 mod tests {
