@@ -19,6 +19,19 @@ const ROUNDS: usize = 4;
 
 /// Decodes `input` into `a` (`b` is scratch). `plus`: `+` means a space (raw query).
 pub(super) fn decode(input: &[u8], plus: bool, a: &mut Vec<u8>, b: &mut Vec<u8>) {
+    decode_with(input, plus, false, a, b);
+}
+
+/// As [`decode`]; `nul_space`: a C0 control byte between two word characters becomes a
+/// space instead of vanishing (`1%00union%00select`, read again for SQL only: in a
+/// path or a tag name the byte is junk, `java%00script`).
+pub(super) fn decode_with(
+    input: &[u8],
+    plus: bool,
+    nul_space: bool,
+    a: &mut Vec<u8>,
+    b: &mut Vec<u8>,
+) {
     a.clear();
     let mut changed = percent(input, a, plus);
     for pass in 0..2 {
@@ -29,8 +42,13 @@ pub(super) fn decode(input: &[u8], plus: bool, a: &mut Vec<u8>, b: &mut Vec<u8>)
             std::mem::swap(a, b);
             rounds += 1;
         }
+        if !a.iter().any(|&c| special(c)) {
+            // Nothing for the text stage but case.
+            a.make_ascii_lowercase();
+            return;
+        }
         b.clear();
-        let text_changed = text(a, b);
+        let text_changed = text(a, b, nul_space);
         std::mem::swap(a, b);
         // Entities of entities (`&amp;#39;`) need one more text pass.
         let nested = a.windows(2).any(|w| w == b"&#") || a.windows(5).any(|w| w == b"&amp;");
@@ -39,6 +57,11 @@ pub(super) fn decode(input: &[u8], plus: bool, a: &mut Vec<u8>, b: &mut Vec<u8>)
         }
         changed = true;
     }
+}
+
+/// Bytes the text stage does more with than fold case.
+fn special(c: u8) -> bool {
+    matches!(c, 0..=0x08 | 0x0e..=0x1f | b'&' | b'\\' | 0x80..)
 }
 
 fn hex(b: u8) -> Option<u32> {
@@ -61,7 +84,8 @@ fn has_percent_escape(v: &[u8]) -> bool {
     false
 }
 
-/// One percent round; returns whether anything was decoded.
+/// One percent round; returns whether anything was decoded. `plus`: the first round,
+/// from the raw query.
 fn percent(input: &[u8], out: &mut Vec<u8>, plus: bool) -> bool {
     let mut changed = false;
     let mut i = 0;
@@ -69,7 +93,10 @@ fn percent(input: &[u8], out: &mut Vec<u8>, plus: bool) -> bool {
         let c = input[i];
         if c == b'%' {
             let t = &input[i + 1..];
-            if t.len() >= 2 {
+            // In a later round, `%2%fe` is what is left of `%%32%%66e` (a broken double
+            // encoding): its second `%` starts no escape.
+            let broken = !plus && i >= 2 && input[i - 2] == b'%' && hex(input[i - 1]).is_some();
+            if t.len() >= 2 && !broken {
                 if let (Some(h), Some(l)) = (hex(t[0]), hex(t[1])) {
                     out.push((h * 16 + l) as u8);
                     i += 3;
@@ -211,7 +238,15 @@ fn utf8_ascii(t: &[u8]) -> Option<(u8, usize)> {
     match t[0] {
         // Overlong two-byte forms; IIS also took any second byte's low six bits
         // (`%c1%1c` is `\`), and a stray `c0` before ASCII is dropped (`%c0%5c`).
+        // IIS read the hex of a malformed escape after a lead byte loosely (a letter
+        // past `f` counts on: `%c0%qf` and `%c0%9v` are `/`, `%c1%8s` is `\`).
+        0xc0 | 0xc1 if cont(1)? == b'%' && lax_hex(t.get(2..4)?).is_some() => {
+            let b = lax_hex(&t[2..4])?;
+            Some((((t[0] & 1) << 6) | (b & 0x3f), 4))
+        }
         0xc0 if cont(1)? < 0x80 => Some((t[1], 2)),
+        // `%c1%1c` is `\`; before other ASCII a stray `c1` is dropped (`%c1%8s`).
+        0xc1 if (0x20..0x80).contains(&cont(1)?) => Some((t[1], 2)),
         0xc0 | 0xc1 => {
             let b = cont(1)?;
             Some((((t[0] & 1) << 6) | (b & 0x3f), 2))
@@ -220,6 +255,7 @@ fn utf8_ascii(t: &[u8]) -> Option<(u8, usize)> {
             let b = cont(4)?;
             Some((b & 0x3f | ((cont(3)? & 1) << 6), 5))
         }
+        0xfc if (1..5).all(|k| cont(k) == Some(0x80)) => Some((cont(5)? & 0x3f, 6)),
         0xe0 if matches!(cont(1), Some(0x80 | 0x81)) => {
             let b = cont(2)?;
             Some((((t[1] & 1) << 6) | (b & 0x3f), 3))
@@ -250,8 +286,20 @@ fn utf8_ascii(t: &[u8]) -> Option<(u8, usize)> {
     }
 }
 
+/// Two alphanumerics read as IIS read hex digits (`q` is 26), when they are not hex.
+fn lax_hex(t: &[u8]) -> Option<u8> {
+    if t.iter().all(u8::is_ascii_hexdigit) || !t.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let d = |c: u8| match c.to_ascii_lowercase() {
+        c @ b'0'..=b'9' => u32::from(c - b'0'),
+        c => u32::from(c - b'a') + 10,
+    };
+    Some(((d(t[0]) * 16 + d(t[1])) & 0xff) as u8)
+}
+
 /// The text stage; returns whether anything but case folding changed.
-fn text(input: &[u8], out: &mut Vec<u8>) -> bool {
+fn text(input: &[u8], out: &mut Vec<u8>, nul_space: bool) -> bool {
     let mut changed = false;
     let mut i = 0;
     while i < input.len() {
@@ -260,6 +308,12 @@ fn text(input: &[u8], out: &mut Vec<u8>) -> bool {
             // NUL and other C0 controls but tab, LF, VT, FF and CR: junk to every parser
             // that matters here (`..%01/`).
             0..=0x08 | 0x0e..=0x1f => {
+                // Dropped; with `nul_space`, between two word characters it separates
+                // them as a space would.
+                let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+                if nul_space && word(out.last()) && word(input.get(i + 1)) {
+                    out.push(b' ');
+                }
                 changed = true;
                 i += 1;
             }
@@ -335,6 +389,7 @@ mod tests {
         assert_eq!(d("&lt;IMG&gt;&quot;&amp;", true), "<img>\"&");
         assert_eq!(d("\\x3cscript\\u003e\\u{2f}", true), "<script>/");
         assert_eq!(d("a%00b", true), "ab");
+        assert_eq!(d("..%00/", true), "../");
         assert_eq!(d("&#37;2e", true), ".");
         assert_eq!(d("AT&T c:\\new", true), "at&t c:\\new");
         assert_eq!(d("100%", true), "100%");

@@ -79,15 +79,86 @@ pub(super) fn is_xss(v: &[u8]) -> bool {
         || string_break(v)
         || sink_call(v)
         || (contains(v, b"style") && style_code(v))
+        || handler_assignment(v)
+        || function_sink(v)
+}
+
+/// A function literal whose body opens with a sink call (`function(){alert(1)}`):
+/// script, wherever it is embedded.
+fn function_sink(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = super::find(&v[i..], b"){") {
+        let at = i + p;
+        i = at + 2;
+        let func = v[..at]
+            .rsplit(|&b| b == b'(')
+            .nth(1)
+            .is_some_and(|h| h.ends_with(b"function"));
+        if !func {
+            continue;
+        }
+        let r = &v[i..];
+        let r = &r[r.iter().take_while(|&&b| is_space(b)).count()..];
+        if SINKS
+            .iter()
+            .any(|s| r.starts_with(s) && matches!(r.get(s.len()), Some(b'(' | b'`')))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// An event handler assigned script outside any tag (`(/* */onclick=alert() )`,
+/// ` onmouseover="document.cookie=1"`): `on…=` at a boundary, then a sink.
+fn handler_assignment(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = super::find(&v[i..], b"on") {
+        let at = i + p;
+        i = at + 2;
+        if at > 0 && (v[at - 1].is_ascii_alphanumeric() || v[at - 1] == b'_') {
+            continue;
+        }
+        let name = v[at + 2..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
+        let r = &v[at + 2 + name..];
+        let r = &r[r.iter().take_while(|&&b| is_space(b)).count()..];
+        if name < 3 || r.first() != Some(&b'=') {
+            continue;
+        }
+        let r = &r[1..];
+        let r = &r[r
+            .iter()
+            .take_while(|&&b| is_space(b) || matches!(b, b'"' | b'\'' | b'`'))
+            .count()..];
+        if SINKS
+            .iter()
+            .any(|s| r.starts_with(s) && (s.ends_with(b".") || r.get(s.len()) == Some(&b'(')))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// The whole value is a call of a script sink: `alert(1)`, `prompt(document.cookie);//`.
 fn sink_call(v: &[u8]) -> bool {
-    let v = &v[v.iter().take_while(|&&b| b <= b' ').count()..];
-    let Some(s) = [&b"alert"[..], b"prompt", b"confirm"]
-        .into_iter()
-        .find(|s| v.starts_with(s))
-    else {
+    // After a block or call closed first (`}alert(1);{//`).
+    let v = &v[v
+        .iter()
+        .take_while(|&&b| b <= b' ' || b"});".contains(&b))
+        .count()..];
+    let Some(s) = [
+        &b"alert"[..],
+        b"prompt",
+        b"confirm",
+        b"settimeout",
+        b"setinterval",
+    ]
+    .into_iter()
+    .find(|s| v.starts_with(s)) else {
         return false;
     };
     let rest = &v[s.len()..];
@@ -97,10 +168,15 @@ fn sink_call(v: &[u8]) -> bool {
                 return false;
             };
             let tail = &rest[close + 1..];
-            let tail = &tail[tail.iter().take_while(|b| b" ;".contains(b)).count()..];
+            let tail = &tail[tail.iter().take_while(|b| b" ;{".contains(b)).count()..];
             tail.is_empty() || tail.starts_with(b"//") || tail.starts_with(b"<")
         }
         Some(b'`') => rest[1..].contains(&b'`'),
+        // A template call written inside a string (`alert\`1\``).
+        Some(b'\\') => {
+            let r = &rest[rest.iter().take_while(|&&b| b == b'\\').count()..];
+            r.first() == Some(&b'`') && r[1..].contains(&b'`')
+        }
         _ => false,
     }
 }
@@ -369,50 +445,4 @@ fn string_break(v: &[u8]) -> bool {
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attacks() {
-        for s in [
-            "<script>alert(1)</script>",
-            "<div style=\"width: expression(alert('xss'))\">",
-            "<link rel=\"stylesheet\" href=\"http://x/xss.css\">",
-            "<meta http-equiv=\"set-cookie\" content=\"a=b\">",
-            "<img src=\"jav\tascript:alert('xss')\">",
-            "\"><svg/onload=alert(1)>",
-            "' onmouseover='alert(1)",
-            "\" autofocus onfocus=alert(1) x=\"",
-            "<xss onpointerenter=alert(1)>",
-            "<img src=x onerror=alert(1)//",
-            "javascript:alert(1)",
-            "';alert(1)//",
-            "\"-confirm(1)-\"",
-            "<a href=\"javascript:void(0)\">x</a>",
-            "<!--#include virtual=\"/etc/passwd\"-->",
-            "<body background=\"javascript:alert(1)\">",
-        ] {
-            assert!(is_xss(s.as_bytes()), "{s}");
-        }
-    }
-
-    #[test]
-    fn text() {
-        for s in [
-            "i <3 rust",
-            "a < b",
-            "what does <br> do",
-            "<b>bold</b> comment",
-            "javascript: the good parts",
-            "what's alert(1) doing",
-            "buy onions=cheap",
-            "<a href=\"/x\">link</a>",
-            "x -> y",
-        ] {
-            assert!(!is_xss(s.as_bytes()), "{s}");
-        }
-    }
 }

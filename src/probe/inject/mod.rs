@@ -25,7 +25,11 @@
 //! character references (`&#x09;`, `&#0000106`, `&lt;`, `&colon;`, `&Tab;`, with or
 //! without `;`, and entities of entities), JavaScript escapes (`\x3c`, `\u003c`,
 //! `\u{3c}`); NUL and other C0 control bytes (but tab, CR, LF) are dropped and ASCII is
-//! folded to lower case. Each detector sees the same decoded value.
+//! folded to lower case. Each detector sees the same decoded value. IIS's loose hex after
+//! an overlong lead byte (`%c0%qf`, `%c1%8s`) is read as IIS read it; a later round
+//! leaves `%2%fe` (what `%%32%%66e` becomes) alone. When nothing is found and the value
+//! held `%00`–`%1f`, it is decoded again with such a byte between two word characters
+//! as a space, for SQL only (`1%00union%00select`; in `java%00script` it is junk).
 //!
 //! # Families, from the most specific to the least
 //!
@@ -33,8 +37,8 @@
 //! an XSS payload with a quote in it); the first of this order names it, and across
 //! parameters the same order decides, the first parameter winning ties:
 //!
-//! `jndi > ssti > crlf (response splitting) > xss > cmdi > lfi > nosqli > sqli > ssrf >
-//! crlf (other header)`.
+//! `jndi > ssti > xxe > crlf (response splitting) > xss > cmdi > lfi > nosqli > ldapi >
+//! sqli > ssrf > crlf (other header, bare line breaks)`.
 //!
 //! Why: the most specific syntax goes first. A `${jndi:` lookup or a template
 //! delimiter with code in it is never produced by another family. Markup that runs
@@ -71,25 +75,40 @@
 //!   then a script sink (`';alert(1)//`). `<b>bold</b>` and `a < b` are not.
 //! - `nosqli` ([`other`]): `[$op]` in a name or value, `{"$op": …}`, or JavaScript for a
 //!   `$where` clause (`;return true`, `this.password.match(`, `'a'=='a'`).
+//! - `xxe` ([`ldap`]): a DOCTYPE with an internal subset or external identifier,
+//!   `<!ENTITY`, `<xi:include`.
+//! - `ldapi` ([`ldap`]): a filter component closed and another opened (`*)(uid=*`,
+//!   `(|(mail=*))`, `admin)(&)`).
 //! - `sqli` ([`sql`]): libinjection-style tokenising in three contexts (as is, after
-//!   `'`, after `"`), folding, and a small grammar of what follows the context break.
+//!   `'`, after `"`), folding, and a small grammar of what follows the context break;
+//!   then n-grams that are SQL wherever they stand (`union select 1`, `declare @v`,
+//!   `case … when 1 then … end`, `;` then a statement, an attack-only call after an
+//!   operator). A query typed as text (`select * from users`) is not an attack.
 //! - `ssrf` ([`url`]): a URL whose host is loopback, private, link-local or a cloud
 //!   metadata name, in any numeric spelling, or a `gopher:`/`dict:`/`ldap:`/`tftp:` URL.
-//! - `crlf` ([`other`]): CR or LF then a header line or a blank line.
+//! - `crlf` ([`other`]): CR or LF then a header line or a blank line; a value that is
+//!   only line breaks, or whose stripped line breaks leave an encoded one.
+//! - A command that prints markup (`;echo '<script>…'`) and PHP interpolation that
+//!   calls a function (`{${phpinfo()}}`) are `cmdi`, not `xss` or `ssti`.
 //!
 //! # Cost
 //!
-//! Linear in the query: each value is decoded in a bounded number of passes, and each
-//! recogniser makes one pass plus bounded look-arounds (at most a few hundred bytes per
-//! tag, lookup or separator). A value made only of letters, digits and `-._~` skips
-//! everything; one without any of `'"<>;|&$\`(){}[]%\/:#*=@,!` or whitespace after
-//! decoding skips the recognisers. Figures: see `tests.rs` (`cost_note`).
+//! Linear in the query: each value is decoded in a bounded number of passes (the text
+//! stage is skipped when the percent stage left nothing for it), and each recogniser
+//! makes one pass plus bounded look-arounds. A raw value made only of letters, digits
+//! and `-._~` is not decoded (with a `.`, only file names and junk traversals are
+//! checked). Otherwise one pass records which ASCII bytes the value holds ([`Seen`]),
+//! and each recogniser runs only when the value holds the bytes it cannot match
+//! without (compile-time masks); SQL needs a digit, a quote or an operator, or a
+//! query keyword. Figures: see `tests/cost.rs` (`cost_note`).
 
 // Not wired into the classifier yet (issue #14): the lead does that.
 #![allow(dead_code)]
 
 mod decode;
+mod encoded;
 mod html;
+mod ldap;
 mod other;
 mod params;
 mod path;
@@ -103,6 +122,25 @@ mod tests;
 
 use std::cell::RefCell;
 use std::ops::Range;
+
+/// The set of the ASCII bytes in `s`, as a [`Seen`] mask (evaluated at compile time
+/// through [`set!`]).
+const fn mask_of(s: &[u8]) -> u128 {
+    let mut m = 0u128;
+    let mut i = 0;
+    while i < s.len() {
+        m |= 1u128 << (s[i] & 0x7f);
+        i += 1;
+    }
+    m
+}
+
+/// A compile-time byte set for [`Seen::any`] and [`Seen::all`].
+macro_rules! set {
+    ($s:expr) => {
+        const { mask_of($s) }
+    };
+}
 
 /// At most this many raw bytes of one value are inspected.
 pub(crate) const MAX_VALUE: usize = 2048;
@@ -121,6 +159,8 @@ pub(crate) enum Family {
     Sqli,
     Ssrf,
     Crlf,
+    Ldapi,
+    Xxe,
 }
 
 impl Family {
@@ -136,6 +176,8 @@ impl Family {
             Family::Ssrf => "ssrf",
             Family::Nosqli => "nosqli",
             Family::Crlf => "crlf",
+            Family::Ldapi => "ldapi",
+            Family::Xxe => "xxe",
         }
     }
 }
@@ -244,13 +286,24 @@ impl Seen {
     fn of(v: &[u8]) -> Self {
         Seen(
             v.iter()
-                .fold(0u128, |m, &b| if b < 128 { m | (1u128 << b) } else { m }),
+                .fold(0u128, |m, &b| m | (1u128 << (b & 0x7f)) & mask(b)),
         )
     }
 
-    fn any(&self, set: &[u8]) -> bool {
-        set.iter().any(|&b| self.0 & (1u128 << b) != 0)
+    /// Whether the value holds any byte of `set` (a [`set!`] mask).
+    fn any(&self, set: u128) -> bool {
+        self.0 & set != 0
     }
+
+    /// Whether the value holds every byte of `set` (a [`set!`] mask).
+    fn all(&self, set: u128) -> bool {
+        self.0 & set == set
+    }
+}
+
+/// All ones for an ASCII byte, zero for the others (branch-free).
+fn mask(b: u8) -> u128 {
+    0u128.wrapping_sub(u128::from(b < 0x80))
 }
 
 fn cap(s: &[u8], limit: usize) -> &[u8] {
@@ -265,121 +318,163 @@ fn plain(b: u8) -> bool {
 fn inspect_raw(raw: &[u8], a: &mut Vec<u8>, b: &mut Vec<u8>, scope: Scope) -> Option<Rank> {
     let raw = cap(raw, MAX_VALUE);
     if raw.iter().all(|&c| plain(c)) {
-        return None;
+        // Decodes to itself: only a junk traversal or a secret file name can be here.
+        if !raw.contains(&b'.') || scope == Scope::Name {
+            return None;
+        }
+        a.clear();
+        a.extend_from_slice(raw);
+        a.make_ascii_lowercase();
+        return plain_value(a);
     }
     decode::decode(raw, true, a, b);
-    classify(a, scope)
+    let found = classify(a, scope);
+    if found.is_none() && scope == Scope::Value && has_nul_escape(raw) {
+        // Keywords joined by NUL (`1%00union%00select%002`): read again for SQL.
+        decode::decode_with(raw, true, true, a, b);
+        return sql::is_sqli(a).then_some(R_SQLI);
+    }
+    found
 }
 
-/// Bytes that some recogniser needs; a value with none of them (and no whitespace) is
-/// a word, a number or text in another script.
-fn interesting(b: u8) -> bool {
-    matches!(
-        b,
-        b'\''
-            | b'"'
-            | b'<'
-            | b'>'
-            | b';'
-            | b'|'
-            | b'&'
-            | b'$'
-            | b'`'
-            | b'('
-            | b')'
-            | b'{'
-            | b'}'
-            | b'['
-            | b']'
-            | b'%'
-            | b'\\'
-            | b'/'
-            | b':'
-            | b'#'
-            | b'*'
-            | b'='
-            | b'@'
-            | b','
-            | b'!'
-    ) || b.is_ascii_whitespace()
-        || b == 0x0b
+/// `%00`, `%01`, … `%1f` (but `%09`, `%0a`, `%0d`) in a raw value.
+fn has_nul_escape(raw: &[u8]) -> bool {
+    raw.windows(3)
+        .any(|w| w[0] == b'%' && matches!(w[1], b'0' | b'1') && w[2].is_ascii_hexdigit())
 }
 
 /// Ranks in the order of the module docs (0 is the strongest).
 const R_JNDI: Rank = Rank(0);
 const R_SSTI: Rank = Rank(1);
-const R_CRLF_SPLIT: Rank = Rank(2);
-const R_XSS: Rank = Rank(3);
-const R_CMDI: Rank = Rank(4);
-const R_LFI: Rank = Rank(5);
-const R_NOSQLI: Rank = Rank(6);
-const R_SQLI: Rank = Rank(7);
-const R_SSRF: Rank = Rank(8);
-const R_CRLF: Rank = Rank(9);
+const R_XXE: Rank = Rank(2);
+const R_CRLF_SPLIT: Rank = Rank(3);
+const R_XSS: Rank = Rank(4);
+const R_CMDI: Rank = Rank(5);
+const R_LFI: Rank = Rank(6);
+const R_NOSQLI: Rank = Rank(7);
+const R_LDAPI: Rank = Rank(8);
+const R_SQLI: Rank = Rank(9);
+const R_SSRF: Rank = Rank(10);
+const R_CRLF: Rank = Rank(11);
 
 fn family_of(r: Rank) -> Family {
     match r.0 {
         0 => Family::Jndi,
         1 => Family::Ssti,
-        2 | 9 => Family::Crlf,
-        3 => Family::Xss,
-        4 => Family::Cmdi,
-        5 => Family::Lfi,
-        6 => Family::Nosqli,
-        7 => Family::Sqli,
+        2 => Family::Xxe,
+        3 | 11 => Family::Crlf,
+        4 => Family::Xss,
+        5 => Family::Cmdi,
+        6 => Family::Lfi,
+        7 => Family::Nosqli,
+        8 => Family::Ldapi,
+        9 => Family::Sqli,
         _ => Family::Ssrf,
     }
 }
 
-/// Runs the recognisers on a decoded, case-folded value, strongest family first. Each
-/// runs only if the value holds a byte it cannot match without.
+/// Runs the recognisers on a decoded, case-folded value, strongest family first. One
+/// pass over the value ([`Seen`]) records which ASCII bytes it holds; each recogniser
+/// runs only if the value holds the bytes it cannot match without.
 fn classify(v: &[u8], scope: Scope) -> Option<Rank> {
-    if !v.iter().any(|&c| interesting(c)) {
-        return None;
-    }
     let seen = Seen::of(v);
+    if !seen.any(set!(TRIGGERS)) {
+        // Letters, digits, `-`, `_`, `.` and non-ASCII only: a word, a number, a file
+        // name, text in another script. Only junk traversals (`..0x2f..0x2fetc0x2f…`)
+        // and statements typed without punctuation (`1 union select 2`, `1or1`) are
+        // possible, and neither without a digit or a space.
+        return plain_value(v);
+    }
     if scope == Scope::Name {
         // Names: operators and markup only (`user[$ne]`, `<script>`).
-        if other::is_nosqli_name(v) {
+        if seen.any(set!(b"$")) && other::is_nosqli_name(v) {
             return Some(R_NOSQLI);
         }
-        return (seen.any(b"<'\"`:(") && html::is_xss(v)).then_some(R_XSS);
+        return (seen.any(set!(b"<'\"`:(")) && html::is_xss(v)).then_some(R_XSS);
     }
-    if seen.any(b"$") && seen.any(b"{") && template::is_jndi(v) {
+    if seen.all(set!(b"${")) && template::is_jndi(v) {
         return Some(R_JNDI);
     }
-    if seen.any(b"{%#@[") {
+    let templ = seen.any(set!(b"{"))
+        || (seen.any(set!(b"%#")) && seen.any(set!(b"<[")))
+        || seen.all(set!(b"#("))
+        || seen.all(set!(b"@("));
+    let mut xss = None;
+    if templ {
         match template::ssti(v) {
-            Some(template::Ssti::Server) => return Some(R_SSTI),
-            Some(template::Ssti::Client) => return Some(R_XSS),
+            Some(template::Ssti::Server) => {
+                if shell::php_code(v) {
+                    return Some(R_CMDI);
+                }
+                return Some(R_SSTI);
+            }
+            Some(template::Ssti::Client) => xss = Some(true),
             None => {}
         }
     }
-    let crlf = if seen.any(b"\r\n\\") || v.contains(&0xe5) {
-        other::crlf(v)
-    } else {
-        None
-    };
+    if seen.all(set!(b"<!")) && ldap::is_xxe(v) {
+        return Some(R_XXE);
+    }
+    let breaks = seen.any(set!(b"\r\n\\")) || v.contains(&0xe5);
+    let crlf = if breaks { other::crlf(v) } else { None };
     if crlf == Some(other::Crlf::Split) {
         return Some(R_CRLF_SPLIT);
     }
-    if seen.any(b"<'\"`:(") && html::is_xss(v) {
-        return Some(R_XSS);
+    let xss = xss.unwrap_or_else(|| {
+        (seen.any(set!(b"<'\"`:(")) && html::is_xss(v))
+            || (seen.any(set!(b"=,")) && encoded::base64_markup(v))
+    });
+    let separators = seen.any(set!(b";|&\n\r`$\\"));
+    let cmdi = (separators || seen.any(set!(b" \t(<"))) && shell::is_cmdi(v, separators);
+    if xss {
+        // A command that prints markup is command injection (`;echo '<script>…'`).
+        return Some(if cmdi && shell::leading_command(v) {
+            R_CMDI
+        } else {
+            R_XSS
+        });
     }
-    if seen.any(b";|&\n\r`$( \t\\<") && shell::is_cmdi(v) {
+    if cmdi {
         return Some(R_CMDI);
     }
-    if seen.any(b"./\\:~%") && path::is_lfi(v) {
+    if seen.any(set!(b"./\\:~%")) && path::is_lfi(v) {
         return Some(R_LFI);
     }
-    if seen.any(b"$=;{.") && other::is_nosqli(v) {
+    if seen.any(set!(b"$=;{.")) && other::is_nosqli(v) {
         return Some(R_NOSQLI);
     }
-    if sql::is_sqli(v) {
+    if seen.all(set!(b"()")) && ldap::is_ldapi(v) {
+        return Some(R_LDAPI);
+    }
+    if sql_possible(v, &seen) && sql::is_sqli(v) {
         return Some(R_SQLI);
     }
-    if seen.any(b":") && url::is_ssrf(v) {
+    if seen.any(set!(b":")) && url::is_ssrf(v) {
         return Some(R_SSRF);
     }
-    crlf.map(|_| R_CRLF)
+    if crlf.is_some() || (breaks && other::bare_line_break(v)) {
+        return Some(R_CRLF);
+    }
+    None
+}
+
+/// Whether SQL can be in `v`: a digit, a quote or an operator, or else (words only,
+/// `x union select password from users`) a keyword that starts a query.
+fn sql_possible(v: &[u8], seen: &Seen) -> bool {
+    const SQL_BYTES: &[u8] = b"0123456789'\"`()=;#-@|&*/<>!,%+^~._";
+    seen.any(set!(SQL_BYTES))
+        || [&b"union"[..], b"select", b"exec", b"waitfor", b"declare"]
+            .iter()
+            .any(|k| contains(v, k))
+}
+
+/// Bytes that some recogniser needs beyond letters, digits, `-`, `_` and `.`.
+const TRIGGERS: &[u8] = b"'\"<>;|&$`(){}[]%\\/:#*=@,!+^~? \t\r\n\x0b\x0c";
+
+/// A value without any of [`TRIGGERS`].
+fn plain_value(v: &[u8]) -> Option<Rank> {
+    if v.contains(&b'.') && path::is_lfi(v) {
+        return Some(R_LFI);
+    }
+    None
 }

@@ -63,6 +63,13 @@ fn js_where(v: &[u8]) -> bool {
         if r.starts_with(b"return") && r.get(6).is_some_and(|&b| !b.is_ascii_alphanumeric()) {
             return true;
         }
+        // `';sleep(5000);`: the shell's `sleep` as a statement (SQL has no such one).
+        if let Some(args) = r.strip_prefix(b"sleep(") {
+            let d = args.iter().take_while(|b| b.is_ascii_digit()).count();
+            if d > 0 && args[d..].starts_with(b");") {
+                return true;
+            }
+        }
     }
     if find(v, b"new date()").is_some() && v.contains(&b';') {
         return true;
@@ -181,6 +188,34 @@ pub(super) fn crlf(v: &[u8]) -> Option<Crlf> {
         i += len;
     }
     found
+}
+
+/// A value that is only line breaks (`%0d%0a`, `\r\n`), or whose line breaks, once
+/// a filter strips them, leave an encoded one (`%0%0d%0ad%0%0d%0aa` is `%0d%0a`): a
+/// probe for header injection with no header after it.
+pub(super) fn bare_line_break(v: &[u8]) -> bool {
+    let mut rest = [0u8; 256];
+    let mut n = 0;
+    let mut breaks = 0;
+    let mut i = 0;
+    while i < v.len() {
+        let len = line_break(&v[i..]);
+        if len > 0 {
+            breaks += 1;
+            i += len;
+            continue;
+        }
+        if v[i] > b' ' {
+            if n == rest.len() {
+                return false;
+            }
+            rest[n] = v[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    let rest = &rest[..n];
+    breaks > 0 && (rest.is_empty() || find(rest, b"%0d").is_some() || find(rest, b"%0a").is_some())
 }
 
 /// The length of a line break at the start of `t`: CR, LF, `\r`/`\n` escapes, U+560D/A.

@@ -21,179 +21,15 @@
 
 use super::contains;
 
-const WRAPPERS: &[&[u8]] = &[
-    b"php://",
-    b"file:",
-    b"zip://",
-    b"phar://",
-    b"expect://",
-    b"glob://",
-    b"data://",
-    b"compress.zlib://",
-    b"compress.bzip2://",
-    b"zlib:",
-    b"rar://",
-    b"ogg://",
-    b"ssh2.",
-    b"jar:file:",
-    b"netdoc:",
-];
-
-/// First directories only an OS or a server has.
-const SYSTEM_ROOTS: &[&[u8]] = &[
-    b"etc",
-    b"proc",
-    b"sys",
-    b"boot",
-    b"root",
-    b"bin",
-    b"sbin",
-    b"usr",
-    b"var",
-    b"private",
-    b"windows",
-    b"winnt",
-    b"inetpub",
-    b"tmp",
-    b"opt",
-    b"lib64",
-    b"xampp",
-    b"wamp",
-    b"cygwin",
-    b"apache",
-    b"apache2",
-    b"httpd",
-    b"nginx",
-    b"mysql",
-    b"program files",
-    b"programfiles",
-    b"program files (x86)",
-    b"documents and settings",
-    b"system32",
-    b"web-inf",
-    b"meta-inf",
-];
-
-/// Relative paths from these roots are still system paths.
-const RELATIVE_ROOTS: &[&[u8]] = &[
-    b"etc",
-    b"proc",
-    b"windows",
-    b"winnt",
-    b"inetpub",
-    b"web-inf",
-    b"meta-inf",
-    b"system32",
-    b"boot.ini",
-];
-
-/// Files and directories under `/etc` that probes ask for (a relative `etc/…` must name
-/// one: `Etc/GMT+5` is a time zone).
-const ETC_FILES: &[&[u8]] = &[
-    b"passwd",
-    b"shadow",
-    b"group",
-    b"hosts",
-    b"issue",
-    b"motd",
-    b"hostname",
-    b"crontab",
-    b"fstab",
-    b"resolv.conf",
-    b"sudoers",
-    b"profile",
-    b"environment",
-    b"ssh",
-    b"apache2",
-    b"httpd",
-    b"nginx",
-    b"mysql",
-    b"php",
-    b"security",
-    b"master.passwd",
-    b"inetd.conf",
-    b"network",
-    b"sysconfig",
-    b"init.d",
-    b"cron.d",
-    b"ld.so.conf",
-    b"os-release",
-    b"release",
-    b"redhat-release",
-    b"debian_version",
-    b"lsb-release",
-    b"gshadow",
-    b"netplan",
-    b"aliases",
-];
-
-/// Extensions and names of files that only a server has.
-const SERVER_EXTS: &[&[u8]] = &[
-    b"log",
-    b"conf",
-    b"cnf",
-    b"ini",
-    b"err",
-    b"pid",
-    b"htaccess",
-    b"htpasswd",
-    b"passwd",
-    b"shadow",
-    b"pem",
-    b"key",
-    b"crt",
-    b"db",
-    b"sqlite",
-    b"bak",
-    b"properties",
-    b"cfg",
-    b"config",
-    b"sam",
-    b"dat",
-    b"plist",
-    b"inf",
-    b"sh",
-    b"history",
-    b"old",
-    b"swp",
-];
-
-const SECRET_NAMES: &[&[u8]] = &[
-    b".htaccess",
-    b".htpasswd",
-    b"web.config",
-    b"web.xml",
-    b"boot.ini",
-    b"win.ini",
-    b"system.ini",
-    b"php.ini",
-    b"httpd.conf",
-    b"my.cnf",
-    b".bash_history",
-    b".bashrc",
-    b"id_rsa",
-    b"id_dsa",
-    b"authorized_keys",
-    b"known_hosts",
-    b".env",
-    b"wp-config.php",
-    b"passwd",
-    b"shadow",
-    b"error_log",
-    b"access_log",
-    b"tomcat-users.xml",
-    b"applicationhost.config",
-    b"unattend.xml",
-    b"sysprep.inf",
-    b"ntuser.dat",
-];
+mod names;
+use names::{ETC_FILES, RELATIVE_ROOTS, SECRET_NAMES, SERVER_EXTS, SYSTEM_ROOTS, WRAPPERS};
 
 fn sep(b: u8) -> bool {
     b == b'/' || b == b'\\'
 }
 
 pub(super) fn is_lfi(v: &[u8]) -> bool {
-    if traversal(v) {
+    if traversal(v) || junk_traversal(v) {
         return true;
     }
     let v = trim(v);
@@ -209,8 +45,13 @@ pub(super) fn is_lfi(v: &[u8]) -> bool {
         return true;
     }
     // Windows paths may hold spaces (`c:\documents and settings\…`).
+    // A drive path into a system folder or to a server file (not `c:\users`).
     if v.len() >= 4 && v[0].is_ascii_alphabetic() && v[1] == b':' && sep(v[2]) && v[3] > b' ' {
-        return true;
+        let p = &v[3..];
+        let file = segments(p)
+            .last()
+            .is_some_and(|l| l.iter().skip(1).any(|&b| b == b'.'));
+        return segments(p).nth(1).is_some() || file || server_file(p);
     }
     if v.starts_with(b"\\\\")
         && v.get(2)
@@ -223,11 +64,12 @@ pub(super) fn is_lfi(v: &[u8]) -> bool {
         return false;
     }
     match v.first() {
-        Some(b'/' | b'\\') => absolute(&v[1..], v[0] == b'\\'),
+        Some(b'/') => absolute(&v[1..]),
+        Some(b'\\') => backslash_path(&v[1..]),
         Some(b'~') => {
             let rest = &v[1..];
             let user = rest.iter().take_while(|&&b| !sep(b)).count();
-            user > 0 || rest.get(1) == Some(&b'.')
+            (user > 0 && rest.len() > user + 1) || rest.starts_with(b"/.")
         }
         _ => relative(v),
     }
@@ -265,6 +107,87 @@ fn traversal(v: &[u8]) -> bool {
     last[..2] == *b".." && sep(last[2])
 }
 
+/// After a leading `\`: a path with at least two segments, not escapes (`\r\n`).
+fn backslash_path(p: &[u8]) -> bool {
+    let escapes = p.split(|&b| b == b'\\').all(|s| {
+        s.first()
+            .is_some_and(|c| matches!(c, b'r' | b'n' | b't' | b'x' | b'u'))
+    });
+    !escapes && segments(p).nth(1).is_some()
+}
+
+/// The length of a junk token at the start of `t`: what traversal fuzzers put where a
+/// dot or a separator goes (`?`, `%c0%qf` left as `%qf`, `0x2f`, stray non-ASCII).
+fn junk(t: &[u8]) -> usize {
+    match t {
+        // `%2%f`: what is left of `%%32%%66`, a broken double encoding.
+        [b'%', a, b'%', b, ..] if a.is_ascii_hexdigit() && b.is_ascii_hexdigit() => 4,
+        [b'%', rest @ ..] => {
+            1 + rest
+                .iter()
+                .take(2)
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count()
+        }
+        [b'0', b'x', a, b, ..] if a.is_ascii_hexdigit() && b.is_ascii_hexdigit() => 4,
+        [c, ..] if !c.is_ascii_alphanumeric() && *c > b' ' && !matches!(c, b'_' | b'-') => 1,
+        _ => 0,
+    }
+}
+
+/// A traversal written with junk (dotdotpwn's `..%c0%qf`, `.?/`, `%f8%80%80%80%ae`): a
+/// prefix of junk only, then a system target whose separators are junk too
+/// (`??%bg%qfetc%bg%qfpasswd`, `..%9vboot.ini`).
+fn junk_traversal(v: &[u8]) -> bool {
+    let mut i = 0;
+    while i < v.len() {
+        let n = junk(&v[i..]);
+        if n == 0 {
+            break;
+        }
+        i += n;
+    }
+    if i < 2 || i >= v.len() {
+        return false;
+    }
+    // The target, its junk separators as `/`.
+    let mut buf = [0u8; 128];
+    let mut n = 0;
+    while i < v.len() && n < buf.len() {
+        let c = v[i];
+        if c == b'0' && v.get(i + 1) == Some(&b'x') && junk(&v[i..]) == 4 {
+            if n > 0 && buf[n - 1] != b'/' {
+                buf[n] = b'/';
+                n += 1;
+            }
+            i += 4;
+            continue;
+        }
+        let inner_dot = c == b'.'
+            && n > 0
+            && buf[n - 1] != b'/'
+            && v.get(i + 1).is_some_and(|b| b.is_ascii_alphanumeric());
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-') || inner_dot {
+            buf[n] = c;
+            n += 1;
+            i += 1;
+            continue;
+        }
+        let j = junk(&v[i..]);
+        if j == 0 {
+            return false; // a space: text, not a path
+        }
+        if n > 0 && buf[n - 1] != b'/' {
+            buf[n] = b'/';
+            n += 1;
+        }
+        i += j;
+    }
+    let p = &buf[..n];
+    let p = p.strip_suffix(b"/").unwrap_or(p);
+    relative(p) || (segments(p).nth(1).is_some() && absolute(p))
+}
+
 fn segments(p: &[u8]) -> impl Iterator<Item = &[u8]> {
     p.split(|&b| sep(b)).filter(|s| !s.is_empty())
 }
@@ -282,14 +205,14 @@ fn server_file(p: &[u8]) -> bool {
         })
 }
 
-/// After the leading `/` (or `\`, which no web route starts with).
-fn absolute(p: &[u8], backslash: bool) -> bool {
+/// After the leading `/` (or a drive's `c:\`): a system folder or a server file.
+fn absolute(p: &[u8]) -> bool {
     let mut segs = segments(p);
     let Some(first) = segs.next() else {
         return false;
     };
     let deeper = segs.next().is_some();
-    deeper && (backslash || SYSTEM_ROOTS.contains(&first) || server_file(p))
+    deeper && (SYSTEM_ROOTS.contains(&first) || server_file(p))
 }
 
 fn relative(v: &[u8]) -> bool {

@@ -186,7 +186,11 @@ const BROWSER_SINKS: &[&[u8]] = &[
 pub(super) fn ssti(v: &[u8]) -> Option<Ssti> {
     let seen = super::Seen::of(v);
     // A needle can only match if its first two bytes occur in the value.
-    let may = |n: &[u8]| n.iter().take(2).all(|&b| b >= 128 || seen.any(&[b]));
+    let may = |n: &[u8]| {
+        n.iter()
+            .take(2)
+            .all(|&b| b >= 128 || seen.any(1u128 << (b & 0x7f)))
+    };
     if DIRECTIVES.iter().any(|d| may(d) && find(v, d).is_some()) {
         return Some(Ssti::Server);
     }

@@ -30,6 +30,24 @@ const METADATA: &[&[u8]] = &[
 
 pub(super) fn is_ssrf(v: &[u8]) -> bool {
     let v = &v[v.iter().take_while(|&&b| b <= b' ').count()..];
+    if url_internal(v) {
+        return true;
+    }
+    // A URL nested in a URL's query (`…/?url=http://localhost`): the first one
+    // redirects to the second.
+    let mut i = 1;
+    while let Some(p) = super::find(&v[i..], b"=http") {
+        let at = i + p + 1;
+        if url_internal(&v[at..]) {
+            return true;
+        }
+        i = at;
+    }
+    false
+}
+
+/// A URL at the start of `v` that points to an internal host.
+fn url_internal(v: &[u8]) -> bool {
     if SSRF_SCHEMES.iter().any(|s| v.starts_with(s)) {
         return true;
     }
@@ -58,7 +76,33 @@ pub(super) fn is_ssrf(v: &[u8]) -> bool {
     internal_host(host)
 }
 
+/// Names that public DNS resolves to loopback, and redirect services that send the
+/// server on to an address of the attacker's choosing.
+const LOOPBACK_NAMES: &[&[u8]] = &[
+    b"localtest.me",
+    b"lvh.me",
+    b"vcap.me",
+    b"lacolhost.com",
+    b"r3dir.me",
+    b"1u.ms",
+    b"rbndr.us",
+];
+
 fn internal_host(host: &[u8]) -> bool {
+    // Enclosed alphanumerics (`ⓔⓧⓐⓜⓟⓛⓔ`, U+2460–U+24FF), which URL parsers fold to
+    // ASCII: only a filter bypass spells a host so.
+    if host
+        .windows(2)
+        .any(|w| w[0] == 0xe2 && matches!(w[1], 0x91..=0x93))
+    {
+        return true;
+    }
+    if LOOPBACK_NAMES
+        .iter()
+        .any(|n| host == *n || (host.ends_with(n) && host[host.len() - n.len() - 1] == b'.'))
+    {
+        return true;
+    }
     if let Some(inner) = host.strip_prefix(b"[") {
         let inner = &inner[..inner.iter().position(|&b| b == b']').unwrap_or(inner.len())];
         return internal_v6(inner);
@@ -86,7 +130,7 @@ fn internal_host(host: &[u8]) -> bool {
             }
         }
     }
-    host == b"localtest.me"
+    false
 }
 
 /// The last four labels of a name, read as an address (`…127.0.0.1.nip.io`).
@@ -133,6 +177,13 @@ fn part(p: &[u8]) -> Option<u64> {
     }
     let (digits, radix) = if let Some(h) = p.strip_prefix(b"0x") {
         (h, 16)
+    } else if let Some(o) = p
+        .strip_prefix(b"0o")
+        .or_else(|| p.strip_prefix(b"o"))
+        .or_else(|| p.strip_prefix(b"q"))
+    {
+        // Octal prefixes some resolvers accept (`0o177`, `o177`, `q177`).
+        (o, 8)
     } else if p.len() > 1 && p[0] == b'0' {
         (&p[1..], 8)
     } else {

@@ -33,6 +33,11 @@
 
 use super::tokenize::*;
 
+/// On the break of a quoted context: a letter follows the quote (`'like' …`).
+const T_LETTER: u8 = b'L';
+/// On the break of a quoted context: a space follows the quote (`a' - 'b`).
+const T_SPACE: u8 = b' ';
+
 /// Tokens kept per context.
 pub(super) const MAX: usize = 16;
 
@@ -46,8 +51,10 @@ fn operand(k: u8) -> bool {
     matches!(k, b's' | b'1' | b'n' | b'v')
 }
 
-/// Tokenises and folds `s` in context `ctx`; returns the number of tokens in `out`.
-pub(super) fn fold(s: &[u8], ctx: Ctx, out: &mut [Tok; MAX]) -> usize {
+/// Tokenises and folds `s` in context `ctx`; returns the number of tokens in `out`,
+/// whether a comment served as whitespace among them, and whether the whole value was
+/// read.
+pub(super) fn fold(s: &[u8], ctx: Ctx, out: &mut [Tok; MAX]) -> (usize, bool, bool) {
     let mut n = 0;
     let mut lx = match ctx {
         Ctx::Bare => Lexer::new(s, 0),
@@ -55,7 +62,7 @@ pub(super) fn fold(s: &[u8], ctx: Ctx, out: &mut [Tok; MAX]) -> usize {
             // The value sits after an opening quote: the first token is the string the
             // attacker's quote closes.
             let Some(mut p) = s.iter().position(|&b| b == q) else {
-                return 0;
+                return (0, false, true);
             };
             // A run of quotes (`\''`, `''`) breaks out at its last one.
             while s.get(p + 1) == Some(&q) {
@@ -63,6 +70,11 @@ pub(super) fn fold(s: &[u8], ctx: Ctx, out: &mut [Tok; MAX]) -> usize {
             }
             out[0] = Tok {
                 kind: b's',
+                tag: match s.get(p + 1) {
+                    Some(c) if c.is_ascii_alphabetic() => T_LETTER,
+                    Some(b' ' | b'\t') => T_SPACE,
+                    _ => 0,
+                },
                 ..Tok::default()
             };
             n = 1;
@@ -132,7 +144,7 @@ pub(super) fn fold(s: &[u8], ctx: Ctx, out: &mut [Tok; MAX]) -> usize {
             break;
         }
     }
-    n
+    (n, lx.hidden, lx.i >= s.len())
 }
 
 fn kind(t: &[Tok], i: usize) -> u8 {
@@ -140,10 +152,24 @@ fn kind(t: &[Tok], i: usize) -> u8 {
 }
 
 /// Whether the folded tokens of one context are an attack.
-pub(super) fn attack(t: &[Tok], ctx: Ctx) -> bool {
+pub(super) fn attack(t: &[Tok], ctx: Ctx, hidden: bool) -> bool {
     let quoted = matches!(ctx, Ctx::Quote(_));
     if t.is_empty() {
         return false;
+    }
+    if ctx == Ctx::Bare {
+        // `@@version`, `@@hostname--`: a system variable as the whole value.
+        if t[0].kind == b'v' && t[0].tag == T_SYSVAR && matches!(kind(t, 1), 0 | b'c' | b';') {
+            return true;
+        }
+        // A number closed by an empty comment (`-1--`, `1 #`): a probe for a numeric
+        // context; and a number then SQL behind comments (`-1#x\nunion`, `1/**/union`).
+        if t[0].kind == b'1'
+            && ((t.len() == 2 && t[1].kind == b'c' && t[1].tag == T_EMPTY)
+                || (hidden && t[1..].iter().any(|t| matches!(t.kind, b'U' | b'E'))))
+        {
+            return true;
+        }
     }
     let mut i = match (ctx, t[0].kind) {
         (Ctx::Quote(_), _) => 1,
@@ -156,6 +182,9 @@ pub(super) fn attack(t: &[Tok], ctx: Ctx) -> bool {
         },
         (Ctx::Bare, _) => return statement(t),
     };
+    if quoted && balanced(t) {
+        return true;
+    }
     let word = matches!(ctx, Ctx::Bare) && t[0].kind == b'n';
     let mut closed = i > 1;
     // Closing parentheses and the rest of a value list (`'),null,null) …`).
@@ -170,6 +199,37 @@ pub(super) fn attack(t: &[Tok], ctx: Ctx) -> bool {
         }
     }
     tail(&t[i..], quoted, closed, word)
+}
+
+/// A quoted context whose value ends by opening a string for the application's own
+/// closing quote, with only an expression between (`a' - 'b`, `' or 'a'='a`,
+/// `aa' or column!='1`): the quotes balance only as code. A single word quoted as in
+/// prose (`the 'like' button`) is not.
+fn balanced(t: &[Tok]) -> bool {
+    let Some((last, mid)) = t[1..].split_last() else {
+        return false;
+    };
+    // The string reopened for the application's quote is short (`'1`, `'a`, `'`).
+    if last.kind != b's' || last.tag != T_OPEN || last.word > 12 || mid.is_empty() {
+        return false;
+    }
+    let op = |k: u8| matches!(k, b'o' | b'a' | b'&');
+    let before = mid[mid.len() - 1].kind;
+    // Longer expressions compare or join (`"/a/b">`, `4'+x+4'` are markup and sizes);
+    // an empty reopened string follows an operator (`' or ''='`; `16" or 18"` is a
+    // size).
+    (mid.len() == 1 || mid.iter().any(|t| matches!(t.kind, b'o' | b'&')))
+        && (last.word > 1 || op(before))
+        && !(mid.len() == 1 && before == b'&')
+        && mid.iter().any(|t| op(t.kind))
+        && mid
+            .iter()
+            .all(|t| op(t.kind) || matches!(t.kind, b'1' | b'n' | b'v' | b'f' | b'F' | b's' | b'(' | b')'))
+        && !mid.windows(2).any(|w| w[0].kind == b'n' && w[1].kind == b'n')
+        // One operator alone needs spaces around it (`a' - 'b`, not `"&"`); after a
+        // letter the expression starts with logic (`aa'or x!='1`, not `"mod" "x"`).
+        && (mid.len() > 1 || t[0].tag == T_SPACE)
+        && (t[0].tag != T_LETTER || mid[0].kind == b'&')
 }
 
 /// After a leading `(`: the index after its `)` if what is inside is an expression
@@ -307,7 +367,17 @@ fn statement(t: &[Tok]) -> bool {
         }
         b'f' => matches!(k1, b'E' | b'U') || (k1 == b';' && matches!(kind(t, 2), b'E' | b'F')),
         b'E' => match t[0].tag {
-            T_SELECT => select_list(&t[1..]),
+            // A query typed as text (`select * from users`) is not an attack; one that
+            // ends in a comment or `;`, reads a system variable or table, calls an
+            // attack-only function or selects literal numbers (`select 1,2,3 from`) is.
+            T_SELECT => {
+                select_list(&t[1..])
+                    && (t[1..]
+                        .iter()
+                        .any(|t| matches!(t.kind, b'c' | b';' | b'U' | b'F' | b'v'))
+                        || (kind(t, 1) == b'1' && t[1].tag != T_STAR)
+                        || t.windows(2).any(|w| w[0].kind == b',' && w[1].kind == b'1'))
+            }
             T_INSERT => tag1 == T_INTO,
             // `drop table users;` or `--`, `create table x (…)`; not "drop table tennis".
             T_DROP | T_DDL => {
@@ -329,8 +399,16 @@ fn statement(t: &[Tok]) -> bool {
     }
 }
 
-/// After `select`: a column list then `from`, or a value only SQL has.
+/// After `select`: a column list then `from`, or a value only SQL has. Parentheses
+/// around the columns do not matter (`select ((1)),(2) from`).
 fn select_list(t: &[Tok]) -> bool {
+    let mut buf = [Tok::default(); MAX];
+    let mut m = 0;
+    for tok in t.iter().filter(|t| !matches!(t.kind, b'(' | b')')) {
+        buf[m] = *tok;
+        m += 1;
+    }
+    let t = &buf[..m];
     match kind(t, 0) {
         b'v' | b'F' => return true,
         b'1' | b'f' | b's' if matches!(kind(t, 1), 0 | b'c' | b';' | b',' | b'U' | b')') => {

@@ -18,22 +18,80 @@
 //! context tokenises at most [`fingerprint::MAX`] folded tokens, so the cost is bounded
 //! by the length of the value and independent of what follows.
 
+mod anywhere;
 mod fingerprint;
+mod keywords;
 mod tokenize;
 
 use fingerprint::{attack, fold, Ctx, MAX};
-use tokenize::Tok;
+use tokenize::{Tok, T_BATCH, T_CASE, T_FILE};
 
 /// Whether a decoded, lower-case value is SQL injection.
 pub(super) fn is_sqli(v: &[u8]) -> bool {
     let mut toks = [Tok::default(); MAX];
-    let mut try_ctx = |ctx| {
-        let n = fold(v, ctx, &mut toks);
-        attack(&toks[..n], ctx)
+    // Each context, then (unless its tokens were the whole value and held nothing the
+    // n-grams start with) the n-grams of [`anywhere`] from where it starts.
+    let mut try_ctx = |ctx: Ctx| {
+        let (n, hidden, done) = fold(v, ctx, &mut toks);
+        if attack(&toks[..n], ctx, hidden) {
+            return true;
+        }
+        let from = match ctx {
+            Ctx::Bare => 0,
+            Ctx::Quote(q) => v.iter().position(|&b| b == q).map_or(v.len(), |p| p + 1),
+        };
+        (!done || toks[..n].iter().any(starts_ngram)) && anywhere::attack(&v[from..])
     };
     try_ctx(Ctx::Bare)
         || (v.contains(&b'\'') && try_ctx(Ctx::Quote(b'\'')))
         || (v.contains(&b'"') && try_ctx(Ctx::Quote(b'"')))
+        || split_keywords(v)
+}
+
+/// A token that an n-gram of [`anywhere`] starts with.
+fn starts_ngram(t: &Tok) -> bool {
+    matches!(t.kind, b'E' | b'U' | b'F' | b';' | b'(')
+        || (t.kind == b'K' && matches!(t.tag, T_CASE | T_FILE | T_BATCH))
+}
+
+/// Keywords split by empty comments (`uni/**/on sel/**/ect`), which filters that strip
+/// comments join again: the value with every comment between two letters removed.
+fn split_keywords(v: &[u8]) -> bool {
+    if !v.contains(&b'*') {
+        return false;
+    }
+    let mut buf = [0u8; 512];
+    let mut n = 0;
+    let mut i = 0;
+    let mut joined = false;
+    while i < v.len() {
+        if v[i..].starts_with(b"/*") && i > 0 && v[i - 1].is_ascii_alphabetic() {
+            if let Some(p) = v[i + 2..].windows(2).position(|w| w == b"*/") {
+                let after = i + 2 + p + 2;
+                if p <= 8 && v.get(after).is_some_and(|b| b.is_ascii_alphabetic()) {
+                    i = after;
+                    joined = true;
+                    continue;
+                }
+            }
+        }
+        if n == buf.len() {
+            return false;
+        }
+        buf[n] = v[i];
+        n += 1;
+        i += 1;
+    }
+    if !joined {
+        return false;
+    }
+    let v = &buf[..n];
+    let mut toks = [Tok::default(); MAX];
+    let mut try_ctx = |ctx| {
+        let (n, hidden, _) = fold(v, ctx, &mut toks);
+        attack(&toks[..n], ctx, hidden)
+    };
+    try_ctx(Ctx::Bare) || (v.contains(&b'\'') && try_ctx(Ctx::Quote(b'\''))) || anywhere::attack(v)
 }
 
 #[cfg(test)]
@@ -64,7 +122,20 @@ mod tests {
             " ORDER BY 1-- ",
             "'; drop table users--",
             "1 AND 5650=CONVERT(INT,(SELECT 1))",
-            "select * from users",
+            "select * from users--",
+            "1or1=1",
+            "-1#x\nunion select 1",
+            "1/**/union#",
+            "a' - 'b",
+            "' or 'a'='a",
+            "(case when 1=1 then 1 else 0 end)",
+            "@@version",
+            "1;load data infile 'x'",
+            "1 uni/**/on sel/**/ect 1,2",
+            "sin(1) group by 1 union select 1--",
+            "'goto x declare @s varchar(80)",
+            "foo,(select 1)",
+            "1 and benchmark(5000000,md5(1))",
             "sleep(5)#",
             "1 waitfor delay '0:0:5'--",
             "',(select sleep(5)))-- ",
@@ -96,6 +167,13 @@ mod tests {
             "1-2",
             "delete from cart",
             "Tom's \"best\" or worst",
+            "select * from users",
+            "select count(*) from orders group by day",
+            "delete from table where id = 5",
+            "sleep(5) in python",
+            "the 'like' button",
+            "necklace 16\" or 18\"",
+            "in case when it rains then we stay in, end of story",
         ] {
             assert!(!sqli(s), "{s}");
         }

@@ -13,6 +13,8 @@
 //!
 //! Closed `/* … */` comments are whitespace; MySQL's `/*! … */` is code.
 
+use super::keywords::{classify, dangerous, strong};
+
 /// A token: its kind, and for a few keywords a tag the grammar looks at.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(super) struct Tok {
@@ -39,116 +41,46 @@ pub(super) const T_INTO: u8 = b'I';
 pub(super) const T_WHERE: u8 = b'W';
 pub(super) const T_SET: u8 = b'S';
 pub(super) const T_STAR: u8 = b'*';
+/// `outfile`, `dumpfile`, `infile`.
+pub(super) const T_FILE: u8 = b'f';
 /// An operator spelled as a word (`like`, `is`, `in`).
 pub(super) const T_WORD: u8 = b'w';
 /// A line comment with text right after its marker (`#2 mom`, `--infant`).
 pub(super) const T_TEXT: u8 = b't';
+/// A line comment with nothing but spaces and dashes after its marker (`1--`, `1 -- -`).
+pub(super) const T_EMPTY: u8 = b'0';
+/// A system variable (`@@version`).
+pub(super) const T_SYSVAR: u8 = b'@';
+/// A string the value does not close (the application's own quote would).
+pub(super) const T_OPEN: u8 = b'o';
+/// `case`, `when`, `then`, `end`: the parts of a `CASE` expression.
+pub(super) const T_CASE: u8 = b'C';
+pub(super) const T_WHEN: u8 = b'H';
+pub(super) const T_THEN: u8 = b'N';
+pub(super) const T_END: u8 = b'D';
+/// Keywords that start a statement in a batch (`use`, `call`, `begin`, `load`, …).
+pub(super) const T_BATCH: u8 = b'B';
+/// A function from [`strong`] (on `F` tokens).
+pub(super) const T_STRONG: u8 = b'!';
 
 pub(super) struct Lexer<'a> {
     s: &'a [u8],
     pub(super) i: usize,
+    /// A comment served as whitespace between tokens (`1/**/union`, `#x\nunion`).
+    pub(super) hidden: bool,
 }
 
 fn word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.') || b >= 0x80
 }
 
-/// Whether a word names a function only an attack calls.
-fn dangerous(w: &[u8]) -> bool {
-    let last = w.rsplit(|&c| c == b'.').next().unwrap_or(w);
-    if last.starts_with(b"xp_") || last.starts_with(b"sp_") {
-        return true;
-    }
-    matches!(
-        w,
-        b"sleep"
-            | b"pg_sleep"
-            | b"benchmark"
-            | b"load_file"
-            | b"extractvalue"
-            | b"updatexml"
-            | b"exists"
-            | b"utl_http.request"
-            | b"utl_inaddr.get_host_address"
-            | b"utl_inaddr.get_host_name"
-            | b"dbms_pipe.receive_message"
-            | b"dbms_lock.sleep"
-            | b"ctxsys.drithsx.sn"
-            | b"dbms_xmlgen.getxml"
-            | b"sys_eval"
-            | b"sys_exec"
-            | b"randomblob"
-            | b"openrowset"
-            | b"opendatasource"
-            | b"name_const"
-            | b"geometrycollection"
-            | b"multipoint"
-            | b"polygon"
-            | b"linestring"
-            | b"gtid_subset"
-            | b"json_keys"
-            | b"make_set"
-            | b"group_concat"
-            | b"information_schema.tables"
-            | b"information_schema.columns"
-            | b"@@version"
-            | b"version"
-            | b"database"
-            | b"current_user"
-            | b"system_user"
-            | b"session_user"
-            | b"db_name"
-            | b"user_name"
-            | b"is_srvrolemember"
-            | b"char"
-            | b"chr"
-            | b"ascii"
-            | b"substring"
-            | b"substr"
-            | b"concat"
-            | b"convert"
-            | b"cast"
-    )
-}
-
-/// Keyword class of a word (`n` if none).
-fn classify(w: &[u8]) -> Tok {
-    let t = |kind, tag| Tok { kind, tag, word: 0 };
-    match w {
-        b"and" | b"or" | b"xor" => t(b'&', 0),
-        b"not" | b"binary" => t(b'N', 0),
-        b"like" | b"rlike" | b"regexp" | b"is" | b"in" | b"between" | b"sounds" | b"div"
-        | b"mod" | b"ilike" | b"similar" => t(b'o', T_WORD),
-        b"union" | b"intersect" | b"except" | b"minus" => t(b'U', 0),
-        b"select" => t(b'E', T_SELECT),
-        b"insert" | b"replace" => t(b'E', T_INSERT),
-        b"update" => t(b'E', T_UPDATE),
-        b"delete" => t(b'E', T_DELETE),
-        b"drop" => t(b'E', T_DROP),
-        b"create" | b"alter" | b"truncate" | b"rename" | b"grant" | b"revoke" => t(b'E', T_DDL),
-        b"exec" | b"execute" => t(b'E', T_EXEC),
-        b"declare" => t(b'E', T_DECLARE),
-        b"waitfor" => t(b'E', T_WAITFOR),
-        b"shutdown" => t(b'E', T_SHUTDOWN),
-        b"having" | b"limit" | b"procedure" | b"offset" => t(b'k', 0),
-        b"where" => t(b'k', T_WHERE),
-        b"into" => t(b'k', T_INTO),
-        b"from" => t(b'K', T_FROM),
-        b"table" | b"database" | b"view" | b"function" | b"trigger" | b"index" | b"schema"
-        | b"login" | b"column" => t(b'K', T_OBJECT),
-        b"set" => t(b'K', T_SET),
-        b"values" | b"as" | b"on" | b"join" | b"case" | b"when" | b"then" | b"else" | b"end"
-        | b"distinct" | b"all" | b"top" | b"asc" | b"desc" | b"collate" | b"outfile"
-        | b"dumpfile" | b"infile" | b"by" | b"delay" | b"begin" | b"load" | b"with" | b"nowait"
-        | b"escape" => t(b'K', 0),
-        b"null" | b"true" | b"false" | b"unknown" => t(b'1', 0),
-        _ => t(b'n', 0),
-    }
-}
-
 impl<'a> Lexer<'a> {
     pub(super) fn new(s: &'a [u8], i: usize) -> Self {
-        Lexer { s, i }
+        Lexer {
+            s,
+            i,
+            hidden: false,
+        }
     }
 
     fn peek(&self, k: usize) -> u8 {
@@ -210,6 +142,14 @@ impl<'a> Lexer<'a> {
     fn absorb(&mut self, words: &[&[u8]]) {
         let save = self.i;
         self.skip_space();
+        // Closed comments between the words (`union/**/all`).
+        while self.peek(0) == b'/' && self.peek(1) == b'*' && self.peek(2) != b'!' {
+            match self.s[self.i + 2..].windows(2).position(|w| w == b"*/") {
+                Some(p) => self.i += p + 4,
+                None => break,
+            }
+            self.skip_space();
+        }
         let start = self.i;
         while self.s.get(self.i).is_some_and(|&b| b.is_ascii_alphabetic()) {
             self.i += 1;
@@ -243,6 +183,7 @@ impl<'a> Lexer<'a> {
                     match self.s[self.i + 2..].windows(2).position(|w| w == b"*/") {
                         Some(p) => {
                             self.i += p + 4;
+                            self.hidden = true;
                             continue;
                         }
                         None => {
@@ -254,10 +195,19 @@ impl<'a> Lexer<'a> {
                 b'-' | b'#' if c == b'#' || n1 == b'-' => {
                     let at = if c == b'#' { self.i + 1 } else { self.i + 2 };
                     let text = self.s.get(at).is_some_and(|b| b.is_ascii_alphanumeric());
+                    let from = at.min(self.s.len());
                     if self.line_comment() {
+                        self.hidden = true;
                         continue;
                     }
-                    let tag = if text { T_TEXT } else { 0 };
+                    let empty = self.s[from..].iter().all(|&b| b <= b' ' || b == b'-');
+                    let tag = if text {
+                        T_TEXT
+                    } else if empty {
+                        T_EMPTY
+                    } else {
+                        0
+                    };
                     return Some(Tok {
                         kind: b'c',
                         tag,
@@ -270,8 +220,26 @@ impl<'a> Lexer<'a> {
                     return t(b's');
                 }
                 b'\'' | b'"' => {
-                    self.i = Self::string_end(self.s, self.i).unwrap_or(self.s.len());
-                    return t(b's');
+                    return Some(match Self::string_end(self.s, self.i) {
+                        Some(end) => {
+                            self.i = end;
+                            Tok {
+                                kind: b's',
+                                tag: 0,
+                                word: 0,
+                            }
+                        }
+                        None => {
+                            // `word`: the length of the open string.
+                            let len = (self.s.len() - self.i) as u32;
+                            self.i = self.s.len();
+                            Tok {
+                                kind: b's',
+                                tag: T_OPEN,
+                                word: len,
+                            }
+                        }
+                    });
                 }
                 b'`' => {
                     self.i = self.s[self.i + 1..]
@@ -289,11 +257,16 @@ impl<'a> Lexer<'a> {
                     return t(b'1');
                 }
                 b'@' => {
+                    let sys = n1 == b'@' && self.peek(2).is_ascii_alphabetic();
                     self.i += 1;
                     while word_byte(self.peek(0)) || self.peek(0) == b'@' {
                         self.i += 1;
                     }
-                    return t(b'v');
+                    return Some(Tok {
+                        kind: b'v',
+                        tag: if sys { T_SYSVAR } else { 0 },
+                        word: 0,
+                    });
                 }
                 b'(' | b')' | b',' | b';' => {
                     self.i += 1;
@@ -347,7 +320,18 @@ impl<'a> Lexer<'a> {
         while word_byte(self.peek(0)) {
             self.i += 1;
         }
-        let w = &self.s[start..self.i];
+        let mut w = &self.s[start..self.i];
+        // A logic keyword glued to a number (`1or1=1`, `or1=1`): MySQL reads `1or1` as
+        // a name, but no word is spelled so; the probe means `1 or 1=1`.
+        for kw in [&b"or"[..], b"and", b"xor"] {
+            if let Some(rest) = w.strip_prefix(kw) {
+                if !rest.is_empty() && rest.iter().all(|b| b.is_ascii_digit()) {
+                    self.i = start + kw.len();
+                    w = kw;
+                    break;
+                }
+            }
+        }
         let mut tok = classify(w);
         match w {
             b"union" => self.absorb(&[b"all", b"distinct"]),
@@ -375,6 +359,9 @@ impl<'a> Lexer<'a> {
                 tok.kind = b'F';
             } else if call {
                 tok.kind = if dangerous(w) { b'F' } else { b'f' };
+            }
+            if tok.kind == b'F' && call && strong(w) {
+                tok.tag = T_STRONG;
             }
         }
         Some(tok)
