@@ -55,6 +55,10 @@ impl Classifier {
     }
 }
 
+/// Signature hits checked per request; later ones are skipped (the verdict so far
+/// stands: a request with more hits than this is reported by one of the first).
+const MAX_CHECKED_HITS: usize = 256;
+
 thread_local! {
     /// The forms of the request being classified; reused so that classifying does not
     /// allocate once it has grown to the largest target seen (at most ~25 KiB: inputs are
@@ -139,12 +143,22 @@ impl Classifier {
         let mut allow_builtin = false;
         // Where the first literal some regex needs was seen.
         let mut first_trigger: Option<usize> = None;
+        // The best category rank among the regex signatures whose triggers were seen.
+        let mut trigger_rank = u8::MAX;
         let ranked = |rule: u32| Best {
             rank: c.rules[rule as usize].category.rank(),
             rule,
         };
 
+        let mut checked = 0usize;
         scan::for_each_match(&c.automaton, hay, &mut |pattern, s, e| {
+            // A target with this many signature hits is a probe whatever the rest says;
+            // checking every one of thousands (`../` packed into 8 KiB) would cost ten
+            // times an ordinary request of that length.
+            checked += 1;
+            if checked > MAX_CHECKED_HITS {
+                return;
+            }
             let (s, e) = (s + hay_start, e + hay_start);
             work(1);
             let (region, range) = region_of(&f, s);
@@ -172,9 +186,10 @@ impl Classifier {
                         rank,
                         payload,
                     } => best.take(Best { rank, rule }, payload),
-                    SigKind::Trigger => {
+                    SigKind::Trigger { rank } => {
                         let at = s - hay_start;
                         first_trigger = Some(first_trigger.map_or(at, |f| f.min(at)));
+                        trigger_rank = trigger_rank.min(rank);
                     }
                     SigKind::AllowBuiltin => allow_builtin = true,
                     SigKind::AllowUser => allow_user = true,
@@ -202,12 +217,11 @@ impl Classifier {
         }
 
         if let (Some(set), Some(first)) = (&c.patterns, first_trigger) {
-            // Run only if one of its rules could still beat what was found: a dense
-            // payload (`../` a thousand times) is decided by the checks above.
-            let may_improve = c
-                .pattern_rules
-                .iter()
-                .any(|&r| best.improved_by(ranked(r), true));
+            // Run only if a rule whose trigger was seen could still beat what was found
+            // in a more specific category: a dense payload (`../` a thousand times) is
+            // decided by the checks above, and the set's overlapping pass over 8 KiB of
+            // it cost more than everything else together.
+            let may_improve = best.payload.is_none_or(|b| trigger_rank < b.rank);
             // Every regex match starts at most NEED_LOOKBEHIND bytes before a trigger.
             let from = first.saturating_sub(NEED_LOOKBEHIND);
             if may_improve && set.is_match_at(hay, from) {

@@ -50,8 +50,10 @@ pub(super) enum SigKind {
         rank: u8,
         payload: bool,
     },
-    /// A literal some regex signature needs: the regex set runs only if one was seen.
-    Trigger,
+    /// A literal some regex signature needs: the regex set runs only if one was seen,
+    /// and only if one of those signatures (the best has category rank `rank`) could
+    /// beat what was found.
+    Trigger { rank: u8 },
     AllowBuiltin,
     AllowUser,
 }
@@ -92,10 +94,25 @@ impl Compiler {
             })
     }
 
-    fn needle_sigs_of(&self, needle: &[u8]) -> &[Sig] {
-        self.needle_index
-            .get(needle)
-            .map_or(&[], |&i| &self.needle_sigs[i])
+
+    /// Marks `needle` as a trigger of a regex signature of category rank `rank`; one
+    /// trigger per literal, with the best rank of the signatures that need it.
+    fn trigger(&mut self, needle: &[u8], rank: u8) {
+        if let Some(&i) = self.needle_index.get(needle) {
+            for sig in &mut self.needle_sigs[i] {
+                if let SigKind::Trigger { rank: r } = &mut sig.what {
+                    *r = (*r).min(rank);
+                    return;
+                }
+            }
+        }
+        let sig = Sig {
+            what: SigKind::Trigger { rank },
+            scope: Scope::Target,
+            anchor: Anchor::Anywhere,
+            cond: Cond::Always,
+        };
+        self.literal(needle, sig);
     }
 
     fn literal(&mut self, needle: &[u8], sig: Sig) {
@@ -152,19 +169,12 @@ pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
     let mut pattern_rules = Vec::new();
     let mut pattern_src = Vec::new();
     if builtin {
-        let trigger = Sig {
-            what: SigKind::Trigger,
-            scope: Scope::Target,
-            anchor: Anchor::Anywhere,
-            cond: Cond::Always,
-        };
         for p in PATTERNS {
             pattern_rules.push(c.rule(p.rule, p.category));
             pattern_src.push(p.regex);
+            let rank = p.category.rank();
             for need in p.needs {
-                if !c.needle_sigs_of(need).contains(&trigger) {
-                    c.literal(need, trigger);
-                }
+                c.trigger(need, rank);
             }
         }
     }
