@@ -45,9 +45,10 @@ pub(super) fn merge(target: &str, found: Option<ProbeMatch>) -> Option<ProbeMatc
     {
         return found;
     }
-    let Some((_, query)) = target.split_once('?') else {
+    let Some(at) = memchr::memchr(b'?', target.as_bytes()) else {
         return found;
     };
+    let query = &target[at + 1..];
     let Some(finding) = inspect_query(query) else {
         return found;
     };
@@ -94,7 +95,6 @@ fn param_name(raw: &str) -> Arc<str> {
     }
     Arc::from(&text[..cut])
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::USER_AGENT;
+use http::header::{HeaderName, USER_AGENT};
 use http::{Request, Response};
 use tower_service::Service;
 
@@ -155,15 +155,18 @@ impl Tracking {
 /// their signatures): that is the price of never blocking a visitor for someone else's
 /// page.
 fn cross_site_subresource(headers: &http::HeaderMap) -> bool {
-    let is = |name: &str, want: &[&[u8]]| {
+    static SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+    static MODE: HeaderName = HeaderName::from_static("sec-fetch-mode");
+    static DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
+    let is = |name: &HeaderName, want: &[&[u8]]| {
         headers
             .get(name)
             .is_some_and(|v| want.iter().any(|w| v.as_bytes().eq_ignore_ascii_case(w)))
     };
-    is("sec-fetch-site", &[b"cross-site"])
-        && is("sec-fetch-mode", &[b"no-cors"])
+    is(&SITE, &[b"cross-site"])
+        && is(&MODE, &[b"no-cors"])
         && is(
-            "sec-fetch-dest",
+            &DEST,
             &[
                 b"image",
                 b"script",

@@ -89,6 +89,14 @@ pub(crate) struct Redactor {
     names: Vec<Box<str>>,
     rules: Vec<NameRule>,
     patterns: Vec<PathPattern>,
+    /// Unique per set of names (clones share it): keys the per-thread route cache.
+    pub(super) id: u64,
+}
+
+/// A fresh id for a new set of names.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Default for Redactor {
@@ -107,6 +115,7 @@ impl Redactor {
             names: Vec::new(),
             rules: Vec::new(),
             patterns: Vec::new(),
+            id: next_id(),
         };
         for name in names {
             let name = name.as_ref().trim().to_ascii_lowercase();
@@ -160,7 +169,7 @@ impl Redactor {
     /// separated by `&` or `;`.
     pub(crate) fn write_query(&self, out: &mut String, query: &str) {
         let mut rest = query;
-        while let Some(i) = rest.find(['&', ';']) {
+        while let Some(i) = memchr::memchr2(b'&', b';', rest.as_bytes()) {
             self.write_pair(out, &rest[..i]);
             out.push_str(&rest[i..=i]);
             rest = &rest[i + 1..];

@@ -76,6 +76,15 @@ fn before_matrix(segment: &str) -> &str {
     segment.split_once(';').map_or(segment, |(s, _)| s)
 }
 
+/// Routes remembered per thread by [`Redactor::route_has_secret`].
+const ROUTE_CACHE: usize = 64;
+
+thread_local! {
+    /// (redactor id, route template, has a sensitive parameter).
+    static ROUTES: std::cell::RefCell<Vec<(u64, Box<str>, bool)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// What a segment of a route template (`MatchedPath`) says about the path's segment.
 enum RouteSeg {
     /// Literal, or parameters that are not sensitive.
@@ -114,15 +123,39 @@ impl Redactor {
         }
     }
 
-    /// Whether a route template has a sensitive parameter.
+    /// Whether a route template has a sensitive parameter. An application has a few
+    /// routes and every request repeats one: the answer is kept per thread (per
+    /// redactor, at most `ROUTE_CACHE` routes), so checking a parameter's name against
+    /// every rule happens once per route, not once per request.
     fn route_has_secret(&self, route: &str) -> bool {
-        route.contains(['{', ':', '*'])
-            && segments(route).any(|t| {
-                matches!(
-                    self.route_seg(t),
-                    RouteSeg::Secret | RouteSeg::Rest { secret: true }
-                )
-            })
+        if memchr::memchr3(b'{', b':', b'*', route.as_bytes()).is_none() {
+            return false;
+        }
+        let me = self.id;
+        let cached = ROUTES.try_with(|cache| {
+            let cache = cache.borrow();
+            cache
+                .iter()
+                .find(|(owner, r, _)| *owner == me && **r == *route)
+                .map(|e| e.2)
+        });
+        if let Ok(Some(secret)) = cached {
+            return secret;
+        }
+        let secret = segments(route).any(|t| {
+            matches!(
+                self.route_seg(t),
+                RouteSeg::Secret | RouteSeg::Rest { secret: true }
+            )
+        });
+        let _ = ROUTES.try_with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= ROUTE_CACHE {
+                cache.remove(0);
+            }
+            cache.push((me, route.into(), secret));
+        });
+        secret
     }
 
     /// Writes `path` with sensitive segments, sensitive matrix parameters and e-mail
@@ -131,7 +164,7 @@ impl Redactor {
     pub(crate) fn write_path(&self, out: &mut String, path: &str, route: Option<&str>) {
         let pattern = self.patterns.iter().find(|p| p.matches(path));
         let route = route.filter(|r| self.route_has_secret(r));
-        if pattern.is_none() && route.is_none() && !path.contains(';') {
+        if pattern.is_none() && route.is_none() && memchr::memchr(b';', path.as_bytes()).is_none() {
             return write_redacting_emails(out, path);
         }
         let mut by_pattern = pattern.map(|p| p.segs.iter());
@@ -209,6 +242,36 @@ mod tests {
             "/m;to=[REDACTED];x="
         );
         assert_eq!(path(&r, ";;=;", None), ";;=;");
+    }
+
+    /// The per-thread route cache answers for the redactor that asked: another set of
+    /// names on the same route gets its own answer.
+    #[test]
+    fn route_answers_are_kept_per_redactor() {
+        let default = Redactor::default();
+        let only_ssn = Redactor::new(["ssn"]);
+        for _ in 0..2 {
+            assert_eq!(
+                path(&default, "/reset/abc", Some("/reset/{token}")),
+                "/reset/[REDACTED]"
+            );
+            assert_eq!(
+                path(&only_ssn, "/reset/abc", Some("/reset/{token}")),
+                "/reset/abc"
+            );
+            assert_eq!(
+                path(&only_ssn, "/p/123-45", Some("/p/{ssn}")),
+                "/p/[REDACTED]"
+            );
+        }
+        // More routes than the cache holds: still right.
+        for i in 0..(ROUTE_CACHE * 2) {
+            let route = format!("/r{i}/{{token}}");
+            assert_eq!(
+                path(&default, &format!("/r{i}/x"), Some(&route)),
+                format!("/r{i}/[REDACTED]")
+            );
+        }
     }
 
     #[test]
