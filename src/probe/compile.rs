@@ -53,7 +53,9 @@ pub(super) enum SigKind {
     /// A literal some regex signature needs: the regex set runs only if one was seen,
     /// and only if one of those signatures (the best has category rank `rank`) could
     /// beat what was found.
-    Trigger { rank: u8 },
+    Trigger {
+        rank: u8,
+    },
     AllowBuiltin,
     AllowUser,
 }
@@ -93,7 +95,6 @@ impl Compiler {
                 next
             })
     }
-
 
     /// Marks `needle` as a trigger of a regex signature of category rank `rank`; one
     /// trigger per literal, with the best rank of the signatures that need it.

@@ -281,7 +281,6 @@ const fn byte_table(query: bool) -> [u8; 256] {
 static PATH_BYTES: [u8; 256] = byte_table(false);
 static QUERY_BYTES: [u8; 256] = byte_table(true);
 
-
 /// The ASCII byte a `%uXXXX` code point stands for: itself, or a full-width form.
 fn ascii_for(v: u32) -> Option<u8> {
     match v {

@@ -694,7 +694,6 @@ fn read_request<'a>(e: &mut Entry<'a>, request: Text<'a>) {
 // ---------------------------------------------------------------------------------
 // Unescaping.
 
-
 fn hex4(b: &[u8]) -> Option<u32> {
     if b.len() < 4 {
         return None;

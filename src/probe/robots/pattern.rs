@@ -98,7 +98,6 @@ fn unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Whether `b` is already in normal form (most paths are: nothing to copy).

@@ -187,7 +187,6 @@ fn symbol_bit(b: u8) -> u64 {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
