@@ -151,13 +151,13 @@ impl Classifier {
         };
 
         let mut checked = 0usize;
-        scan::for_each_match(&c.automaton, hay, &mut |pattern, s, e| {
+        scan::for_each_match_until(&c.automaton, hay, &mut |pattern, s, e| {
             // A target with this many signature hits is a probe whatever the rest says;
-            // checking every one of thousands (`../` packed into 8 KiB) would cost ten
-            // times an ordinary request of that length.
+            // checking (and even finding) every one of thousands (`../` packed into
+            // 8 KiB) would cost several times an ordinary request of that length.
             checked += 1;
             if checked > MAX_CHECKED_HITS {
-                return;
+                return false;
             }
             let (s, e) = (s + hay_start, e + hay_start);
             work(1);
@@ -195,6 +195,7 @@ impl Classifier {
                     SigKind::AllowUser => allow_user = true,
                 }
             }
+            true
         });
         if let Some(sp) = c.special {
             let decided_in_code = [

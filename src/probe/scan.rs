@@ -24,6 +24,16 @@ pub(super) fn build<P: AsRef<[u8]>>(
 
 /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `hay`, in no
 /// particular order.
+pub(super) fn for_each_match(dfa: &DFA, hay: &[u8], f: &mut dyn FnMut(usize, usize, usize)) {
+    for_each_match_until(dfa, hay, &mut |p, s, e| {
+        f(p, s, e);
+        true
+    });
+}
+
+/// Calls `f(pattern, start, end)` for occurrences of patterns in `hay`, in no particular
+/// order, until `f` returns `false`: then the scan stops at once (a caller that has
+/// seen enough does not pay for the rest of a dense haystack).
 ///
 /// A DFA's speed is bound by one dependent load per byte (state, transition, next state),
 /// so a long haystack is scanned as two halves at once: two independent chains keep the
@@ -34,7 +44,11 @@ pub(super) fn build<P: AsRef<[u8]>>(
 /// Not inlined, and the callback is dynamic: it runs only on matches, and keeping it out
 /// of the loop lets the loop's state live in registers.
 #[inline(never)]
-pub(super) fn for_each_match(dfa: &DFA, hay: &[u8], f: &mut dyn FnMut(usize, usize, usize)) {
+pub(super) fn for_each_match_until(
+    dfa: &DFA,
+    hay: &[u8],
+    f: &mut dyn FnMut(usize, usize, usize) -> bool,
+) {
     let Ok(start) = dfa.start_state(Anchored::No) else {
         return;
     };
@@ -53,11 +67,11 @@ pub(super) fn for_each_match(dfa: &DFA, hay: &[u8], f: &mut dyn FnMut(usize, usi
     // `a` is the shorter: step both over its length, then finish `b` alone.
     while at < a.len() {
         (sa, sb, at) = advance2(dfa, sa, a, sb, b, at);
-        if dfa.is_special(sa) {
-            report(dfa, sa, at, 0, 0, f);
+        if dfa.is_special(sa) && !report(dfa, sa, at, 0, 0, f) {
+            return;
         }
-        if dfa.is_special(sb) {
-            report(dfa, sb, at, b_from, mid, f);
+        if dfa.is_special(sb) && !report(dfa, sb, at, b_from, mid, f) {
+            return;
         }
     }
     // Everything `b` finds from here on ends past `mid`.
@@ -71,19 +85,21 @@ fn scan(
     hay: &[u8],
     mut at: usize,
     offset: usize,
-    f: &mut dyn FnMut(usize, usize, usize),
+    f: &mut dyn FnMut(usize, usize, usize) -> bool,
 ) {
     while at < hay.len() {
         (sid, at) = advance(dfa, sid, hay, at);
         if !dfa.is_special(sid) {
             break; // end of the haystack
         }
-        report(dfa, sid, at, offset, 0, f);
+        if !report(dfa, sid, at, offset, 0, f) {
+            return;
+        }
     }
 }
 
 /// Reports the matches of the special state `sid` reached after `hay[..end]`, shifted by
-/// `offset`, keeping those that end after `min_end`.
+/// `offset`, keeping those that end after `min_end`; `false` when `f` asked to stop.
 #[inline]
 fn report(
     dfa: &DFA,
@@ -91,18 +107,21 @@ fn report(
     end: usize,
     offset: usize,
     min_end: usize,
-    f: &mut dyn FnMut(usize, usize, usize),
-) {
+    f: &mut dyn FnMut(usize, usize, usize) -> bool,
+) -> bool {
     if dfa.is_match(sid) {
         let end = end + offset;
         if end <= min_end {
-            return;
+            return true;
         }
         for k in 0..dfa.match_len(sid) {
             let pid = dfa.match_pattern(sid, k);
-            f(pid.as_usize(), end - dfa.pattern_len(pid), end);
+            if !f(pid.as_usize(), end - dfa.pattern_len(pid), end) {
+                return false;
+            }
         }
     }
+    true
 }
 
 /// Runs the automaton from `sid` at `hay[at]` until it enters a special (match or dead)
