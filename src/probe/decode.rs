@@ -87,6 +87,29 @@ pub(super) fn decode_into(buf: &mut Vec<u8>, input: &[u8], mode: Mode) -> Decode
         let Some(&b) = input.get(i) else {
             break;
         };
+        // A `%hh` standing for an ASCII byte other than `%` and NUL, with no escape open
+        // before it: nothing before it can combine with it (no `%` in the last five
+        // bytes) and an ASCII byte completes no UTF-8 reduction, so it is written at
+        // once, as `push` would write it, without the byte-by-byte reductions (packed
+        // escapes cost six times an ordinary path that way).
+        if b == b'%' && !careful {
+            if let (Some(h), Some(l)) = (
+                input.get(i + 1).copied().and_then(hex),
+                input.get(i + 2).copied().and_then(hex),
+            ) {
+                let v = (h << 4) | l;
+                if v != b'%' && v != 0 && v < 0x80 {
+                    let v = if v == b'\\' { b'/' } else { v };
+                    d.line_break |= v == b'\r' || v == b'\n';
+                    let m = fold(v);
+                    d.put(m);
+                    plain_only = false;
+                    prev = m;
+                    i += 3;
+                    continue;
+                }
+            }
+        }
         let t = table[usize::from(b)];
         if t == STRUCTURAL | b'?' && stop_at_query {
             stopped_at = Some(i);
