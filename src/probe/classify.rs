@@ -58,6 +58,11 @@ impl Classifier {
 /// Signature hits checked per request; later ones are skipped (the verdict so far
 /// stands: a request with more hits than this is reported by one of the first).
 const MAX_CHECKED_HITS: usize = 256;
+/// Above this many regex triggers the regex set reads at most [`REGEX_WINDOW`] bytes
+/// from the first one (a payload hidden behind that much packed trigger text is not
+/// seen by the path's regex signatures; the query's values are the injection engine's).
+const DENSE_TRIGGERS: usize = 64;
+const REGEX_WINDOW: usize = 2048;
 
 thread_local! {
     /// The forms of the request being classified; reused so that classifying does not
@@ -145,6 +150,7 @@ impl Classifier {
         let mut first_trigger: Option<usize> = None;
         // The best category rank among the regex signatures whose triggers were seen.
         let mut trigger_rank = u8::MAX;
+        let mut triggers = 0usize;
         let ranked = |rule: u32| Best {
             rank: c.rules[rule as usize].category.rank(),
             rule,
@@ -190,6 +196,7 @@ impl Classifier {
                         let at = s - hay_start;
                         first_trigger = Some(first_trigger.map_or(at, |f| f.min(at)));
                         trigger_rank = trigger_rank.min(rank);
+                        triggers += 1;
                     }
                     SigKind::AllowBuiltin => allow_builtin = true,
                     SigKind::AllowUser => allow_user = true,
@@ -225,6 +232,15 @@ impl Classifier {
             let may_improve = best.payload.is_none_or(|b| trigger_rank < b.rank);
             // Every regex match starts at most NEED_LOOKBEHIND bytes before a trigger.
             let from = first.saturating_sub(NEED_LOOKBEHIND);
+            // Packed triggers (`;` in every segment of 8 KiB) would make the set read the
+            // whole rest of both path forms: then it reads a window after the first one,
+            // which bounds its work like the hit cap bounds the literals'.
+            let end = if triggers > DENSE_TRIGGERS {
+                (from + REGEX_WINDOW).min(hay.len())
+            } else {
+                hay.len()
+            };
+            let hay = &hay[..end];
             if may_improve && set.is_match_at(hay, from) {
                 for i in set.matches_at(hay, from).iter() {
                     // Regex signatures are all payloads.

@@ -74,6 +74,11 @@ pub(super) fn decode_into(buf: &mut Vec<u8>, input: &[u8], mode: Mode) -> Decode
                 } else if t == STRUCTURAL | b'/' {
                     plain_only &= !matches!(prev, b'/' | b'.' | b' ');
                     b'/'
+                } else if t == STRUCTURAL | b';' {
+                    // As the structural branch below writes it: `;params` make the path
+                    // not canonical (the normal form cuts them).
+                    plain_only = false;
+                    b';'
                 } else {
                     break;
                 };
