@@ -1,7 +1,7 @@
 //! Where the injection engine's findings meet the signature verdict: a payload found in a
 //! query parameter names its family (`probe.rule`) and the parameter (`probe.param`).
 
-use crate::hex::hex_digit as hex;
+use crate::hex::percent_escape_at;
 
 use std::sync::{Arc, OnceLock};
 
@@ -75,12 +75,12 @@ fn param_name(raw: &str) -> Arc<str> {
     let mut i = 0;
     while i < bytes.len() && out.len() < MAX_PARAM + 4 {
         let b = match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
+            b'%' => match percent_escape_at(bytes, i) {
+                Some(v) => {
                     i += 2;
-                    h << 4 | l
+                    v
                 }
-                _ => b'%',
+                None => b'%',
             },
             b'+' => b' ',
             b => b,

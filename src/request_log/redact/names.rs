@@ -8,7 +8,7 @@
 //! `*` lets it end inside one. Without a `*`, a name of [`SUBSTRING_MIN`] letters or
 //! more matches anywhere in the joined key, a shorter one only whole words.
 
-use crate::hex::hex_digit as hex;
+use crate::hex::percent_escape_at;
 
 use super::steps;
 
@@ -126,12 +126,12 @@ impl Key {
         let (mut i, mut decoded) = (0, 0);
         while i < bytes.len() && decoded < KEY_CAP {
             let b = match bytes[i] {
-                b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(h), Some(l)) => {
+                b'%' => match percent_escape_at(bytes, i) {
+                    Some(v) => {
                         i += 2;
-                        h << 4 | l
+                        v
                     }
-                    _ => b'%',
+                    None => b'%',
                 },
                 b => b,
             };
