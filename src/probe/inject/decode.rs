@@ -317,28 +317,26 @@ fn text(input: &[u8], out: &mut Vec<u8>, nul_space: bool) -> bool {
                 changed = true;
                 i += 1;
             }
-            b'&' => match entity(&input[i + 1..]) {
-                Some((code, used)) => {
-                    push_char(out, code);
-                    changed = true;
-                    i += 1 + used;
+            b'&' | b'\\' => {
+                // An HTML character reference or a JavaScript escape.
+                let rest = &input[i + 1..];
+                let reference = if c == b'&' {
+                    entity(rest)
+                } else {
+                    js_escape(rest)
+                };
+                match reference {
+                    Some((code, used)) => {
+                        push_char(out, code);
+                        changed = true;
+                        i += 1 + used;
+                    }
+                    None => {
+                        out.push(c);
+                        i += 1;
+                    }
                 }
-                None => {
-                    out.push(c);
-                    i += 1;
-                }
-            },
-            b'\\' => match js_escape(&input[i + 1..]) {
-                Some((code, used)) => {
-                    push_char(out, code);
-                    changed = true;
-                    i += 1 + used;
-                }
-                None => {
-                    out.push(c);
-                    i += 1;
-                }
-            },
+            }
             0x80.. => match utf8_ascii(&input[i..]) {
                 Some((a, used)) => {
                     if a != 0 {

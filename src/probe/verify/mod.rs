@@ -217,7 +217,7 @@ impl CrawlerVerifier {
                 verified_ttl: Duration::from_secs(24 * 3600),
                 failed_ttl: Duration::from_secs(3600),
             },
-            ranges: Arc::new(RwLock::new(Arc::new(RangeTable::builtin()))),
+            ranges: Arc::new(RwLock::new(RangeTable::builtin_shared())),
             state: Arc::default(),
         }
     }

@@ -168,6 +168,16 @@ pub(crate) struct RangeTable {
 }
 
 impl RangeTable {
+    /// The snapshot shipped in the crate, parsed once per process and shared (a verifier
+    /// that loads fresher lists copies it first).
+    pub(crate) fn builtin_shared() -> std::sync::Arc<RangeTable> {
+        static BUILTIN: std::sync::OnceLock<std::sync::Arc<RangeTable>> =
+            std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| std::sync::Arc::new(RangeTable::builtin()))
+            .clone()
+    }
+
     /// The snapshot shipped in the crate.
     pub(crate) fn builtin() -> RangeTable {
         let lists = LISTS
