@@ -111,8 +111,8 @@ pub(super) fn cond_holds(
         }
         // Found once per request (`prepare`); these signatures are path-scoped.
         Cond::ScriptPath => match region {
-            Region::Decoded => f.decoded_script,
-            Region::Normal => f.normal_script,
+            Region::Decoded => f.decoded_script(buf),
+            Region::Normal => f.normal_script(buf),
             Region::Query => false,
         },
         // The anchor (`SegmentEnd`) holds, so `e` ends the segment and the segment is
@@ -159,7 +159,7 @@ pub(super) fn cond_holds(
         Cond::NumericComparison => numeric_comparison(&buf[e..range.end]),
         Cond::OrderByComment => order_by_comment(&buf[e..range.end]),
         Cond::ShellCommandOnScript => {
-            f.normal_script && starts_with_shell_command(&buf[e..range.end])
+            f.normal_script(buf) && starts_with_shell_command(&buf[e..range.end])
         }
     }
 }
@@ -178,7 +178,7 @@ pub(super) fn last_segment(path: &[u8]) -> &[u8] {
 /// `() {` as a function definition, the start of every shellshock payload.
 pub(super) fn has_shellshock(ua: &[u8]) -> bool {
     let mut rest = ua;
-    while let Some(i) = rest.iter().position(|&b| b == b'(') {
+    while let Some(i) = memchr::memchr(b'(', rest) {
         let after = rest[i + 1..].trim_ascii_start();
         work(rest.len() - after.len());
         if let Some(after) = after.strip_prefix(b")") {
@@ -198,7 +198,12 @@ pub(super) fn has_shellshock(ua: &[u8]) -> bool {
 pub(super) fn has_jndi_lookup(ua: &[u8]) -> bool {
     const WINDOW: usize = 64;
     let mut from = 0;
-    while let Some(i) = ua[from..].windows(2).position(|w| w == b"${") {
+    // `memchr` for the `$`: every request's user agent comes here, and almost none has one.
+    while let Some(i) = memchr::memchr(b'$', &ua[from..]) {
+        if ua.get(from + i + 1) != Some(&b'{') {
+            from += i + 1;
+            continue;
+        }
         let after = from + i + 2;
         let end = ua.len().min(after + WINDOW);
         work(i + 2 + (end - after));

@@ -212,7 +212,7 @@ impl Classifier {
                 (ua.is_some_and(has_shellshock), sp.shellshock, true),
                 (ua.is_some_and(has_jndi_lookup), sp.jndi, true),
                 (
-                    method == Method::PUT && f.normal_script,
+                    method == Method::PUT && f.normal_script(buf),
                     sp.script_upload,
                     false,
                 ),
@@ -260,7 +260,7 @@ impl Classifier {
         }
 
         // A harmless public folder stops being harmless when a script is asked for in it.
-        let allowed = allow_user || (allow_builtin && !f.normal_script);
+        let allowed = allow_user || (allow_builtin && !f.normal_script(buf));
         let best = if allowed {
             best.payload
         } else {

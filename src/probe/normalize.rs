@@ -14,6 +14,7 @@
 //! step of the normal form is a fixed point of itself: that is what makes
 //! [`normalize_path`] idempotent.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use super::checks::last_segment;
@@ -106,13 +107,40 @@ pub(super) struct Forms {
     pub dot_dot: bool,
     /// The decoded path has a CR or LF.
     pub line_break: bool,
-    /// The last segment of the decoded path names a server-side script.
-    pub decoded_script: bool,
-    /// The last segment of the normal path names a server-side script.
-    pub normal_script: bool,
+    /// Whether the decoded and the normal path are the same bytes.
+    same: bool,
+    /// Whether the last segment of the (decoded, normal) path names a server-side
+    /// script: found on first use (most requests never ask), then kept.
+    scripts: Cell<Option<(bool, bool)>>,
 }
 
 impl Forms {
+    /// Whether the last segment of the normal path names a server-side script.
+    pub fn normal_script(&self, buf: &[u8]) -> bool {
+        self.scripts(buf).1
+    }
+
+    /// Whether the last segment of the decoded path names a server-side script.
+    pub fn decoded_script(&self, buf: &[u8]) -> bool {
+        self.scripts(buf).0
+    }
+
+    /// Found once per request, not per literal occurrence: the checks that need them
+    /// run for every occurrence of some literals, and a path can hold thousands.
+    fn scripts(&self, buf: &[u8]) -> (bool, bool) {
+        if let Some(s) = self.scripts.get() {
+            return s;
+        }
+        let normal = is_script(last_segment(&buf[self.normal.clone()]));
+        let decoded = if self.same {
+            normal
+        } else {
+            is_script(last_segment(&buf[self.decoded.clone()]))
+        };
+        self.scripts.set(Some((decoded, normal)));
+        (decoded, normal)
+    }
+
     /// Whether the decoded path is scanned on its own (it differs from the normal form).
     pub fn has_distinct_decoded(&self) -> bool {
         self.decoded != self.normal && self.haystack_start == self.decoded.start
@@ -160,14 +188,6 @@ pub(super) fn prepare(target: &str, buf: &mut Vec<u8>) -> Forms {
         start..buf.len()
     });
     let same = normal == decoded.range || buf[decoded.range.clone()] == buf[normal.clone()];
-    // Found once here, not per literal occurrence: the checks that need them run for
-    // every occurrence of some literals, and a path can hold thousands of those.
-    let normal_script = is_script(last_segment(&buf[normal.clone()]));
-    let decoded_script = if same {
-        normal_script
-    } else {
-        is_script(last_segment(&buf[decoded.range.clone()]))
-    };
     Forms {
         haystack_start: if same {
             normal.start
@@ -180,8 +200,8 @@ pub(super) fn prepare(target: &str, buf: &mut Vec<u8>) -> Forms {
         null_byte,
         dot_dot,
         line_break: decoded.line_break,
-        decoded_script,
-        normal_script,
+        same,
+        scripts: Cell::new(None),
     }
 }
 
