@@ -98,7 +98,7 @@ impl ProbeCategory {
     }
 
     /// Position in [`PRECEDENCE`](Self::PRECEDENCE): 0 is the most specific.
-    pub(super) fn rank(self) -> u8 {
+    pub(super) const fn rank(self) -> u8 {
         match self {
             ProbeCategory::Webshell => 0,
             ProbeCategory::Iot => 1,

@@ -15,7 +15,7 @@ use regex::bytes::RegexSet;
 
 use super::checks::{
     anchor_holds, cond_holds, has_jndi_lookup, has_shellshock, region_of, scope_allows,
-    usize_range, work,
+    usize_range, work, Region,
 };
 use super::compile::{payload_category, Compiled, SigKind};
 use super::crawlers::classify_user_agent;
@@ -23,7 +23,7 @@ use super::normalize::prepare;
 use super::payload;
 use super::scan;
 use super::signatures::{Cond, NEED_LOOKBEHIND};
-use super::{ProbeMatch, ProbeRules, UserAgentClass};
+use super::{ProbeCategory, ProbeMatch, ProbeRules, UserAgentClass};
 
 /// A compiled rule set: classifies requests as probes and user agents as clients.
 ///
@@ -63,6 +63,9 @@ const MAX_CHECKED_HITS: usize = 256;
 /// seen by the path's regex signatures; the query's values are the injection engine's).
 const DENSE_TRIGGERS: usize = 64;
 const REGEX_WINDOW: usize = 2048;
+/// Triggers in the query of regex signatures this specific or less (traversal,
+/// injection) are left to the injection engine ([`payload::merge`]).
+const ENGINE_RANK: u8 = ProbeCategory::Traversal.rank();
 
 thread_local! {
     /// The forms of the request being classified; reused so that classifying does not
@@ -192,6 +195,11 @@ impl Classifier {
                         rank,
                         payload,
                     } => best.take(Best { rank, rule }, payload),
+                    // The query's values are the injection engine's: a trigger there
+                    // of a payload regex (SQL, markup, shell, traversal) would only make
+                    // the regex set read the query again for what the engine decides.
+                    SigKind::Trigger { rank } if region == Region::Query && rank >= ENGINE_RANK => {
+                    }
                     SigKind::Trigger { rank } => {
                         let at = s - hay_start;
                         first_trigger = Some(first_trigger.map_or(at, |f| f.min(at)));
