@@ -104,7 +104,7 @@ pub mod lines {
         };
         let _ = write!(
             out,
-            r#"{{"timestamp":"2026-11-{day:02}T{h:02}:{m:02}:{s:02}.{micros:06}Z","level":"{level}","event.name":"http.request","http.request.method":"{}","url.path":"{}","#,
+            r#"{{"timestamp":"2026-11-{day:02}T{h:02}:{m:02}:{s:02}.{micros:06}Z","level":"{level}","otel.event.name":"http.request","http.request.method":"{}","url.path":"{}","#,
             l.method, l.path
         );
         if let Some(route) = l.route {
@@ -130,18 +130,18 @@ pub mod lines {
                 r#","probe.category":"{category}","probe.rule":"{rule}""#
             );
         }
-        let _ = write!(out, r#","client.kind":"{}""#, l.kind);
+        let _ = write!(out, r#","visitor.kind":"{}""#, l.kind);
         if let Some(c) = l.crawler {
-            let _ = write!(out, r#","client.crawler":"{c}""#);
+            let _ = write!(out, r#","visitor.crawler":"{c}""#);
         }
         if l.scanning {
-            out.extend_from_slice(br#","client.scanning":true"#);
+            out.extend_from_slice(br#","visitor.scanning":true"#);
         }
         if let Some(actions) = &l.actions {
-            let _ = write!(out, r#","user.actions":{actions}"#);
+            let _ = write!(out, r#","visitor.actions":{actions}"#);
         }
         if let Some(u) = l.user {
-            let _ = write!(out, r#","user.id":"u_{u:016x}""#);
+            let _ = write!(out, r#","enduser.pseudo.id":"u_{u:016x}""#);
         }
         out.extend_from_slice(b"}\n");
     }

@@ -25,7 +25,7 @@
 //! A line looks like this (one line in the log; wrapped here):
 //!
 //! ```text
-//! {"timestamp":"2026-11-24T02:30:05.123456Z","level":"INFO","event.name":"http.request",
+//! {"timestamp":"2026-11-24T02:30:05.123456Z","level":"INFO","otel.event.name":"http.request",
 //!  "http.request.method":"GET","url.path":"/courses/python-jumpstart","http.route":"/courses/{course}",
 //!  "network.protocol.version":"1.1","server.address":"example.com","client.address":"203.0.113.7",
 //!  "user_agent.original":"Mozilla/5.0 …","request.id":"4a559ec790f8f80ab511b0c2c0466d85",

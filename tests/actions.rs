@@ -51,7 +51,7 @@ fn site(actions: UserActions) -> Router {
             post(|actions: Actions| async move {
                 actions.user("carol@example.com");
                 assert!(actions.field("url.path", "/forged").is_err());
-                assert!(actions.field("user.id", "forged").is_err());
+                assert!(actions.field("enduser.pseudo.id", "forged").is_err());
                 actions.field("app.theme", "dark").unwrap();
                 for _ in 0..40 {
                     actions.add("profile.updated");
@@ -98,7 +98,7 @@ fn by_path<'a>(records: &'a [RecordSnapshot], path: &str) -> Vec<&'a RecordSnaps
 }
 
 fn action_names(r: &RecordSnapshot) -> Vec<String> {
-    r.get("user.actions")
+    r.get("visitor.actions")
         .and_then(|a| a.as_array())
         .map(|a| {
             a.iter()
@@ -151,9 +151,13 @@ async fn handlers_and_rules_record_actions_with_pseudonymous_users() {
         .filter(|r| r.u64("http.response.status_code") == Some(303))
         .collect();
     assert_eq!(ok.len(), 2);
-    let id = ok[0].str("user.id").unwrap();
+    let id = ok[0].str("enduser.pseudo.id").unwrap();
     assert!(id.starts_with("u_") && id.len() == 18, "{id}");
-    assert_eq!(ok[1].str("user.id"), Some(id), "same user, same id");
+    assert_eq!(
+        ok[1].str("enduser.pseudo.id"),
+        Some(id),
+        "same user, same id"
+    );
     assert_eq!(
         id,
         UserActions::new()
@@ -167,13 +171,13 @@ async fn handlers_and_rules_record_actions_with_pseudonymous_users() {
         .find(|r| r.u64("http.response.status_code") == Some(401))
         .unwrap();
     assert_eq!(action_names(failed), ["account.login_failed"]);
-    assert_eq!(failed.get("user.id"), None);
+    assert_eq!(failed.get("enduser.pseudo.id"), None);
 
     let sub = by_path(&records, "/newsletter/subscribe")[0];
     assert_eq!(action_names(sub), ["newsletter.subscribe"]);
     let bought = by_path(&records, "/purchase/python-jumpstart")[0];
     assert_eq!(
-        bought.get("user.actions").unwrap()[0],
+        bought.get("visitor.actions").unwrap()[0],
         serde_json::json!({"name": "purchase", "course": "python-jumpstart"})
     );
     let refused = by_path(&records, "/purchase/sold-out")[0];
@@ -205,9 +209,9 @@ async fn fields_are_safe_and_capped() {
     assert_eq!(post_to(addr, "/profile", "").await, 200);
     let r = &memory.wait_for(1, WAIT).await[0];
     assert_eq!(r.str("url.path"), Some("/profile"));
-    assert!(r.str("user.id").unwrap().starts_with("u_"));
+    assert!(r.str("enduser.pseudo.id").unwrap().starts_with("u_"));
     assert_eq!(r.str("app.theme"), Some("dark"));
-    let actions = r.get("user.actions").unwrap().as_array().unwrap();
+    let actions = r.get("visitor.actions").unwrap().as_array().unwrap();
     assert_eq!(actions.len(), reqlog::actions::MAX_ACTIONS);
     assert!(!r.line().contains("profile.bio"), "past the cap");
 }

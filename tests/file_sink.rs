@@ -446,11 +446,11 @@ fn sink_with_keeps_the_given_format() {
     let (sink, guard) = RotatingFile::builder(&path)
         .sink_with(NonBlocking::builder().format(reqlog::format::Logfmt))
         .unwrap();
-    sink.emit(&Record::event("app.start"));
+    sink.emit(&Record::event("reqlog.start"));
     assert!(sink.flush());
     drop((sink, guard));
     let text = fs::read_to_string(&path).unwrap();
-    assert!(text.contains("event.name=app.start"), "{text}");
+    assert!(text.contains("otel.event.name=reqlog.start"), "{text}");
 }
 
 #[test]

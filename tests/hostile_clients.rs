@@ -115,7 +115,7 @@ async fn unreadable_forwarded_hops_never_flag_the_proxy() {
     let records = memory.wait_for(14, WAIT).await;
     let first = lines_for(&records, "/nope/0")[0];
     assert_eq!(first.get("client.address"), None, "unknown client");
-    assert_eq!(first.get("client.scanning"), None);
+    assert_eq!(first.get("visitor.scanning"), None);
     let health = lines_for(&records, "/health")[0];
     assert_eq!(health.str("client.address"), Some("127.0.0.1"));
 }

@@ -286,7 +286,7 @@ async fn records_arrive_once_with_the_json_lines_keys_and_types() {
     fetch(addr, "/fields HTTP/1.1\r\nX-Request-Id: fields").await;
     expected.insert("fields".to_owned(), 200);
 
-    let total = expected.len() + 1; // and app.start
+    let total = expected.len() + 1; // and reqlog.start
     let records = receiver.wait_for_records(total, &guard);
     drop(guard);
     assert_eq!(records.len(), total, "one log record per record");
@@ -313,7 +313,7 @@ async fn records_arrive_once_with_the_json_lines_keys_and_types() {
             let id = fields
                 .get("request.id")
                 .and_then(|v| v.as_str())
-                .unwrap_or("app.start")
+                .unwrap_or("reqlog.start")
                 .to_owned();
             (id, (fields, keys))
         })
@@ -354,8 +354,8 @@ async fn records_arrive_once_with_the_json_lines_keys_and_types() {
             (Some(""), Some(""))
         );
 
-        let id = if record["event_name"] == "app.start" {
-            "app.start".to_owned()
+        let id = if record["event_name"] == "reqlog.start" {
+            "reqlog.start".to_owned()
         } else {
             str_attr(record, "request.id").to_owned()
         };
@@ -364,8 +364,8 @@ async fn records_arrive_once_with_the_json_lines_keys_and_types() {
 
         // Body and event name: the event name; severity: the level.
         assert_eq!(record["body"]["type"], "string_value");
-        assert_eq!(record["body"]["value"], json["event.name"]);
-        assert_eq!(record["event_name"], json["event.name"]);
+        assert_eq!(record["body"]["value"], json["otel.event.name"]);
+        assert_eq!(record["event_name"], json["otel.event.name"]);
         assert_eq!(record["severity_text"], json["level"]);
         let severity = match json["level"].as_str().unwrap() {
             "DEBUG" => 5,
@@ -375,7 +375,7 @@ async fn records_arrive_once_with_the_json_lines_keys_and_types() {
             other => panic!("level {other}"),
         };
         assert_eq!(record["severity_number"], severity, "{record}");
-        if id != "app.start" {
+        if id != "reqlog.start" {
             let level = match expected[&id] {
                 200 => (9, "INFO"),
                 404 => (13, "WARN"),
@@ -401,7 +401,7 @@ async fn records_arrive_once_with_the_json_lines_keys_and_types() {
         let json_keys: Vec<&str> = json_order
             .iter()
             .map(|k| k.as_str())
-            .filter(|k| !matches!(*k, "timestamp" | "level" | "event.name"))
+            .filter(|k| !matches!(*k, "timestamp" | "level" | "otel.event.name"))
             .collect();
         assert_eq!(keys, json_keys, "same keys, same order: {id}");
         for key in json_keys {

@@ -67,10 +67,10 @@ async fn probe_and_crawler_lines() {
     assert_eq!(wp.str("probe.category"), Some("wordpress"));
     assert!(wp.str("probe.rule").is_some());
     assert_eq!(wp.str("level"), Some("WARN"));
-    assert_eq!(wp.str("client.kind"), Some("browser"));
+    assert_eq!(wp.str("visitor.kind"), Some("browser"));
     let env = find(&records, "/.env");
     assert_eq!(env.str("probe.category"), Some("secrets"));
-    assert_eq!(env.str("client.kind"), Some("tool"));
+    assert_eq!(env.str("visitor.kind"), Some("tool"));
 
     let home: Vec<_> = records
         .iter()
@@ -78,17 +78,17 @@ async fn probe_and_crawler_lines() {
         .collect();
     let bot = home
         .iter()
-        .find(|r| r.str("client.kind") == Some("crawler"))
+        .find(|r| r.str("visitor.kind") == Some("crawler"))
         .unwrap();
-    assert_eq!(bot.str("client.crawler"), Some("Googlebot"));
+    assert_eq!(bot.str("visitor.crawler"), Some("Googlebot"));
     assert_eq!(bot.get("probe.category"), None);
     let person = home
         .iter()
-        .find(|r| r.str("client.kind") == Some("browser"))
+        .find(|r| r.str("visitor.kind") == Some("browser"))
         .unwrap();
     assert_eq!(person.str("level"), Some("INFO"));
-    assert_eq!(person.get("client.crawler"), None);
-    assert_eq!(person.get("client.scanning"), None);
+    assert_eq!(person.get("visitor.crawler"), None);
+    assert_eq!(person.get("visitor.scanning"), None);
 }
 
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn ten_distinct_404s_flag_the_client_and_nine_do_not() {
     get_as(addr, "/", FIREFOX).await;
     let records = memory.wait_for(10, WAIT).await;
     assert!(
-        records.iter().all(|r| r.get("client.scanning").is_none()),
+        records.iter().all(|r| r.get("visitor.scanning").is_none()),
         "below the threshold"
     );
     assert_eq!(get_as(addr, "/missing/9", FIREFOX).await.0, 404);
@@ -109,11 +109,11 @@ async fn ten_distinct_404s_flag_the_client_and_nine_do_not() {
     assert!(body.contains("scanning=true"), "{body}");
     let records = memory.wait_for(12, WAIT).await;
     assert_eq!(
-        find(&records, "/missing/9").bool("client.scanning"),
+        find(&records, "/missing/9").bool("visitor.scanning"),
         Some(true)
     );
     let later = find(&records, "/verdict");
-    assert_eq!(later.bool("client.scanning"), Some(true));
+    assert_eq!(later.bool("visitor.scanning"), Some(true));
     assert_eq!(later.str("level"), Some("WARN"));
 }
 
@@ -148,7 +148,7 @@ async fn flagged_clients_and_scanner_agents_are_blocked_when_asked() {
     let records = memory.wait_for(6, WAIT).await;
     let blocked: Vec<_> = records
         .iter()
-        .filter(|r| r.bool("client.blocked") == Some(true))
+        .filter(|r| r.bool("visitor.blocked") == Some(true))
         .collect();
     assert_eq!(blocked.len(), 2);
     assert!(blocked
@@ -156,7 +156,7 @@ async fn flagged_clients_and_scanner_agents_are_blocked_when_asked() {
         .all(|r| r.u64("http.response.status_code") == Some(403)));
     assert!(blocked
         .iter()
-        .any(|r| r.str("client.kind") == Some("scanner")));
+        .any(|r| r.str("visitor.kind") == Some("scanner")));
 }
 
 #[tokio::test]
@@ -277,7 +277,7 @@ async fn crawler_claims_are_checked_by_default() {
             .find(|r| r.str("client.address") == Some(ip))
             .unwrap()
     };
-    assert_eq!(by("66.249.66.1").bool("client.verified"), Some(true));
-    assert_eq!(by("203.0.113.80").bool("client.verified"), Some(false));
-    assert_eq!(by("127.0.0.1").get("client.verified"), None, "a browser");
+    assert_eq!(by("66.249.66.1").bool("visitor.verified"), Some(true));
+    assert_eq!(by("203.0.113.80").bool("visitor.verified"), Some(false));
+    assert_eq!(by("127.0.0.1").get("visitor.verified"), None, "a browser");
 }

@@ -220,7 +220,7 @@ async fn a_stalled_writer_does_not_hold_requests_and_drops_are_reported() {
     let mut reported = 0;
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        match v["event.name"].as_str() {
+        match v["otel.event.name"].as_str() {
             Some("http.request") => written += 1,
             Some("reqlog.dropped") => reported += v["reqlog.dropped.count"].as_u64().unwrap(),
             other => panic!("unexpected {other:?}"),

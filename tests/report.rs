@@ -4,7 +4,7 @@
 //! written by reqlog's own formats, and arbitrary bytes.
 //!
 //! The fixtures in `tests/fixtures/report_access.*` hold the same 25 requests (plus an
-//! `app.start` and a `reqlog.dropped` record) in each format:
+//! `reqlog.start` and a `reqlog.dropped` record) in each format:
 //!
 //! - 7 × 2xx, 8 × 3xx, 9 × 4xx, 1 × 5xx; durations 1, 2, …, 25 ms;
 //! - users `u_…a1` (subscribe, login, purchase python-jumpstart, logout), `u_…b2`
@@ -1189,7 +1189,7 @@ mod arbitrary_input {
         assert!(report.html().contains("id=\"attackers\""));
     }
 
-    const LINE: &str = r#"{"timestamp":"2026-11-24T10:00:00.5Z","event.name":"http.request","http.request.method":"GET","url.path":"/a\"b","client.address":"203.0.113.9","user_agent.original":"x","http.response.status_code":404,"duration_ms":1.5,"probe.category":"secrets","probe.rule":"dotenv","client.kind":"crawler","client.crawler":"Googlebot","client.scanning":true,"user.actions":[{"name":"purchase","course":"x"}],"user.id":"u_00000000000000a1"}"#;
+    const LINE: &str = r#"{"timestamp":"2026-11-24T10:00:00.5Z","otel.event.name":"http.request","http.request.method":"GET","url.path":"/a\"b","client.address":"203.0.113.9","user_agent.original":"x","http.response.status_code":404,"duration_ms":1.5,"probe.category":"secrets","probe.rule":"dotenv","visitor.kind":"crawler","visitor.crawler":"Googlebot","visitor.scanning":true,"visitor.actions":[{"name":"purchase","course":"x"}],"enduser.pseudo.id":"u_00000000000000a1"}"#;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
@@ -1216,7 +1216,7 @@ mod arbitrary_input {
         #[test]
         fn arbitrary_text_in_each_format_never_panics(text in "\\PC{0,200}") {
             let mut report = Report::new(ReportOptions::new());
-            report.add_line(format!("{{\"event.name\":\"http.request\",\"url.path\":{text:?}}}").as_bytes());
+            report.add_line(format!("{{\"otel.event.name\":\"http.request\",\"url.path\":{text:?}}}").as_bytes());
             report.add_line(format!("timestamp=2026-11-24T10:00:00Z url.path={text}").as_bytes());
             report.add_line(format!("1.2.3.4 - - [24/Nov/2026:10:00:00 +0000] \"GET {text} HTTP/1.1\" 200 1 \"-\" \"{text}\"").as_bytes());
             render(&report);

@@ -111,6 +111,6 @@ async fn without_robots_txt_nothing_is_marked() {
     )
     .await;
     let records = memory.wait_for(1, WAIT).await;
-    assert_eq!(records[0].str("client.crawler"), Some("Googlebot"));
+    assert_eq!(records[0].str("visitor.crawler"), Some("Googlebot"));
     assert_eq!(records[0].bool("robots.disallowed"), None);
 }

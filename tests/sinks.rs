@@ -122,9 +122,12 @@ fn a_full_queue_drops_counts_and_reports_once_the_writer_resumes() {
     let lines = writer.out.lines();
     let reports: Vec<_> = lines
         .iter()
-        .filter(|l| l["event.name"] == "reqlog.dropped")
+        .filter(|l| l["otel.event.name"] == "reqlog.dropped")
         .collect();
-    let kept = lines.iter().filter(|l| l["event.name"] == "test").count() as u64;
+    let kept = lines
+        .iter()
+        .filter(|l| l["otel.event.name"] == "test")
+        .count() as u64;
     assert_eq!(kept + dropped, 100, "every line written or counted");
     let reported: u64 = reports
         .iter()

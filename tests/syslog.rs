@@ -327,7 +327,7 @@ async fn round_trip(rs: &Rsyslogd, builder: SyslogBuilder, transport: &str, prot
         let record: Value = serde_json::from_str(s("msg").trim_start()).unwrap();
         let parsed: Value = serde_json::from_str(&s("parsed")).unwrap();
         assert_eq!(parsed["url.path"], record["url.path"], "{m}");
-        assert_eq!(record["event.name"], "http.request");
+        assert_eq!(record["otel.event.name"], "http.request");
         let id = record["request.id"].as_str().unwrap().to_owned();
         let (kind, path) = &expected[&id];
         assert_eq!(record["url.path"], path.as_str());

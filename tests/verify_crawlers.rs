@@ -159,15 +159,15 @@ async fn verdict_of(addr: SocketAddr, memory: &MemorySink, n: &mut u32, client: 
         status, 200,
         "{client}: nothing is known at the first request"
     );
-    assert_eq!(first.get("client.verified"), None, "{}", first.line());
+    assert_eq!(first.get("visitor.verified"), None, "{}", first.line());
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let (status, _, r) = visit(addr, memory, n, client, GOOGLEBOT).await;
-        if let Some(v) = r.bool("client.verified") {
-            assert_eq!(r.str("client.crawler"), Some("Googlebot"));
+        if let Some(v) = r.bool("visitor.verified") {
+            assert_eq!(r.str("visitor.crawler"), Some("Googlebot"));
             assert_eq!(status, if v { 200 } else { 403 }, "{}", r.line());
-            assert_eq!(r.bool("client.blocked").unwrap_or(false), !v);
+            assert_eq!(r.bool("visitor.blocked").unwrap_or(false), !v);
             return v;
         }
         assert!(Instant::now() < deadline, "{client}: no verdict in 3 s");
@@ -182,14 +182,14 @@ async fn an_address_in_the_published_ranges_is_verified_without_dns() {
     let mut n = 0;
     let (status, _, r) = visit(addr, &memory, &mut n, "66.249.66.1", GOOGLEBOT).await;
     assert_eq!(status, 200);
-    assert_eq!(r.bool("client.verified"), Some(true), "{}", r.line());
+    assert_eq!(r.bool("visitor.verified"), Some(true), "{}", r.line());
     // Browsers get no verdict, whatever their address.
     let (_, _, r) = visit(addr, &memory, &mut n, "203.0.113.50", FIREFOX).await;
-    assert_eq!(r.get("client.verified"), None, "{}", r.line());
-    // The field sits right after client.crawler.
+    assert_eq!(r.get("visitor.verified"), None, "{}", r.line());
+    // The field sits right after visitor.crawler.
     let line = memory.requests()[0].line().to_owned();
     assert!(
-        line.contains(r#""client.crawler":"Googlebot","client.verified":true"#),
+        line.contains(r#""visitor.crawler":"Googlebot","visitor.verified":true"#),
         "{line}"
     );
 }
@@ -238,7 +238,7 @@ async fn with_dns_down_the_verdict_stays_unknown_and_requests_are_not_delayed() 
     for _ in 0..5 {
         let (status, took, r) = visit(addr, &memory, &mut n, "203.0.113.20", GOOGLEBOT).await;
         assert_eq!(status, 200, "{}", r.line());
-        assert_eq!(r.get("client.verified"), None, "{}", r.line());
+        assert_eq!(r.get("visitor.verified"), None, "{}", r.line());
         assert!(took < Duration::from_millis(200), "{took:?}");
         tokio::time::sleep(Duration::from_millis(150)).await;
     }

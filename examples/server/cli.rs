@@ -37,7 +37,7 @@ Options:
   --resolver HOST:PORT   verify crawlers by reverse DNS through this server (default:
                          the system's resolver, /etc/resolv.conf)
   --block-impostors      answer 403 to clients whose user agent names a crawler they
-                         are not (client.verified: false), without calling the site
+                         are not (visitor.verified: false), without calling the site
   -h, --help             print this help
 ";
 

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! What to look at: standard output carries only JSON lines. The first is the
-//! `app.start` record (service, version, pid, listening address and the logger's
+//! `reqlog.start` record (service, version, pid, listening address and the logger's
 //! settings); after it comes exactly one line per request, written when the response
 //! body ends — so `GET /stream` shows up about a second after it starts. `/health` is
 //! skipped. Human messages (`listening on …`, shutdown) go to standard error, so
@@ -47,7 +47,7 @@
 //! CIDR` (repeatable), `--block-scanners`, `--redis URL` (scanner state shared by all
 //! instances on that Redis), `--crawler-ranges DIR` (operators' range files, reloaded
 //! on SIGHUP), `--resolver HOST:PORT` (DNS for crawler verification),
-//! `--block-impostors`, `--help`. Crawlers are always verified (`client.verified`), and
+//! `--block-impostors`, `--help`. Crawlers are always verified (`visitor.verified`), and
 //! their fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
 
 mod cli;
@@ -175,7 +175,7 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
     }
 }
 
-/// Binds, writes the `app.start` record and serves until a shutdown signal.
+/// Binds, writes the `reqlog.start` record and serves until a shutdown signal.
 async fn run(args: Args, sink: NonBlocking) -> ExitCode {
     let listener = match TcpListener::bind(args.addr).await {
         Ok(listener) => listener,

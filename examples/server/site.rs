@@ -172,7 +172,7 @@ struct Login {
     password: String,
 }
 
-/// Records `account.login` (with the pseudonymous `user.id`) or `account.login_failed`
+/// Records `account.login` (with the pseudonymous `enduser.pseudo.id`) or `account.login_failed`
 /// from the handler: the way for actions that depend on what the handler decides.
 async fn login(
     State(state): State<AppState>,

@@ -55,7 +55,7 @@ impl std::error::Error for ActionError {}
 ///
 /// User identifiers go through the [`Pseudonymizer`] of the
 /// [`UserActions`](super::UserActions) layer (or the process default): the line gets
-/// `user.id: "u_3f2a…"`, never the e-mail address.
+/// `enduser.pseudo.id: "u_3f2a…"`, never the e-mail address.
 ///
 /// # Example
 /// ```
@@ -100,7 +100,7 @@ impl Actions {
         self.record.is_some()
     }
 
-    /// Sets `user.id` to the pseudonym of `identifier` (an e-mail or a user name).
+    /// Sets `enduser.pseudo.id` to the pseudonym of `identifier` (an e-mail or a user name).
     /// The raw identifier is hashed here and never stored.
     pub fn user(&self, identifier: &str) -> &Self {
         if let Some(record) = &self.record {
@@ -108,7 +108,8 @@ impl Actions {
             let mut r = record.lock();
             let start = r.text.mark();
             p.write(identifier, r.text.buf());
-            r.user_id = Some(r.text.span_from(start));
+            let span = r.text.span_from(start);
+            r.set_user_id(span);
         }
         self
     }
@@ -119,7 +120,7 @@ impl Actions {
         self.pseudonymizer().pseudonymize(identifier)
     }
 
-    /// Sets `user.id` to a pseudonym made earlier by [`Actions::pseudonym`] (kept in a
+    /// Sets `enduser.pseudo.id` to a pseudonym made earlier by [`Actions::pseudonym`] (kept in a
     /// session, say). Only the pseudonym form `u_` + 16 hex digits is accepted, so a
     /// raw e-mail can never reach the line this way; anything else is ignored.
     ///
@@ -140,9 +141,8 @@ impl Actions {
                 .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
         if let (true, Some(record)) = (valid, &self.record) {
             let mut r = record.lock();
-            let start = r.text.mark();
-            r.text.buf().push_str(pseudonym);
-            r.user_id = Some(r.text.span_from(start));
+            let span = r.push_text(pseudonym);
+            r.set_user_id(span);
         }
         self
     }
@@ -192,7 +192,7 @@ impl Actions {
     }
 
     /// Adds a free field to the line (see [`RecordHandle::insert`]): schema keys such as
-    /// `user.id` or `url.path` are refused (also when nothing is recording).
+    /// `enduser.pseudo.id` or `url.path` are refused (also when nothing is recording).
     pub fn field(
         &self,
         key: impl Into<Cow<'static, str>>,
@@ -225,10 +225,10 @@ pub(crate) fn push_action(
 ) -> Result<(), ActionError> {
     let action = build_action(name, fields)?;
     let mut r = record.lock();
-    if r.actions.len() >= MAX_ACTIONS {
+    if r.actions().len() >= MAX_ACTIONS {
         return Err(ActionError::TooMany);
     }
-    r.actions.push(action);
+    r.push_action(action);
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! Handlers record actions through [`Actions`] (an axum extractor with the `axum`
 //! feature, or [`Actions::from_request`] anywhere); declarative [`Rule`]s record the
 //! actions that need no handler code. The line gets
-//! `"user.actions":[{"name":"account.login"}]` and `"user.id":"u_3f2a9c…"` — a keyed
+//! `"visitor.actions":[{"name":"account.login"}]` and `"enduser.pseudo.id":"u_3f2a9c…"` — a keyed
 //! hash ([`Pseudonymizer`]), never the e-mail address.
 //!
 //! - `layer.rs` — the builder: rules and the pseudonym key;

@@ -14,7 +14,7 @@ pub const KEY_ENV: &str = "REQLOG_USER_ID_KEY";
 ///
 /// The identifier is trimmed and lower-cased first, so `Bob@Example.com ` and
 /// `bob@example.com` are the same user. With the same key, the same user gets the same
-/// `user.id` on every line and across restarts; without the key, the id cannot be
+/// `enduser.pseudo.id` on every line and across restarts; without the key, the id cannot be
 /// turned back into the address (short of guessing addresses and hashing each, which
 /// is why the key must stay secret).
 ///

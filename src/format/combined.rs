@@ -13,13 +13,13 @@ use crate::{Outcome, Record};
 /// ```
 ///
 /// so GoAccess, fail2ban, AWStats and other analysers read it unchanged. `%u` is the
-/// pseudonymous `user.id` or `-`; the time is the request's start in UTC. Quotes,
+/// pseudonymous `enduser.pseudo.id` or `-`; the time is the request's start in UTC. Quotes,
 /// backslashes, control characters and bytes outside printable ASCII are written as
 /// `\xHH`, as nginx does, so one request is always one line. A request that got no
 /// response has status `499` when the client went away (nginx's "client closed
 /// request") and `500` when the service failed or panicked.
 ///
-/// Only request records have a form in this format: other records (`app.start`,
+/// Only request records have a form in this format: other records (`reqlog.start`,
 /// `reqlog.dropped`) write nothing.
 ///
 /// # Example
@@ -28,7 +28,7 @@ use crate::{Outcome, Record};
 /// use reqlog::Record;
 ///
 /// let mut line = Vec::new();
-/// Combined.format(&Record::event("app.start"), &mut line);
+/// Combined.format(&Record::event("reqlog.start"), &mut line);
 /// assert!(line.is_empty(), "only requests are written");
 /// ```
 #[derive(Clone, Copy, Debug, Default)]

@@ -17,7 +17,7 @@ use crate::{Record, Value};
 /// use reqlog::Record;
 ///
 /// let mut line = Vec::new();
-/// JsonLines.format(&Record::event("app.start").with("note", "a \"quoted\"\nline"), &mut line);
+/// JsonLines.format(&Record::event("reqlog.start").with("note", "a \"quoted\"\nline"), &mut line);
 /// let text = String::from_utf8(line).unwrap();
 /// assert!(text.ends_with("\"note\":\"a \\\"quoted\\\"\\nline\"}\n"));
 /// ```
@@ -94,6 +94,11 @@ fn write_value(out: &mut Vec<u8>, value: Value<'_>) {
             out.push(b'"');
             write_ip(out, ip);
             out.push(b'"');
+        }
+        Value::Header(s) => {
+            out.push(b'[');
+            write_str(out, s);
+            out.push(b']');
         }
         Value::List(items) => {
             out.push(b'[');
@@ -336,7 +341,7 @@ mod tests {
         assert!(v["nan"].is_null());
         assert_eq!(v["b"], true);
         assert_eq!(v["list"][0]["name"], "x");
-        assert_eq!(v["event.name"], "test");
+        assert_eq!(v["otel.event.name"], "test");
         assert_eq!(v["level"], "INFO");
     }
 }

@@ -11,7 +11,7 @@ use crate::{Record, Value};
 /// A value is quoted when it is empty or contains a space, `=`, `"` or anything
 /// outside printable ASCII; inside quotes `"` and `\` are escaped and control
 /// characters are written as `\n`, `\r`, `\t` or `\u00XX`, so a record is always one
-/// line. Lists and objects (`user.actions`) are written as a quoted JSON string.
+/// line. Lists and objects (`visitor.actions`) are written as a quoted JSON string.
 ///
 /// # Example
 /// ```
@@ -19,9 +19,9 @@ use crate::{Record, Value};
 /// use reqlog::Record;
 ///
 /// let mut line = Vec::new();
-/// Logfmt.format(&Record::event("app.start").with("service.name", "my site"), &mut line);
+/// Logfmt.format(&Record::event("reqlog.start").with("service.name", "my site"), &mut line);
 /// let line = String::from_utf8(line).unwrap();
-/// assert!(line.contains(r#"event.name=app.start service.name="my site""#));
+/// assert!(line.contains(r#"otel.event.name=reqlog.start service.name="my site""#));
 /// assert!(line.ends_with('\n'));
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
@@ -50,7 +50,7 @@ impl Format for Logfmt {
 
 fn write_value(out: &mut Vec<u8>, value: Value<'_>) {
     match value {
-        Value::Str(s) => write_str(out, s),
+        Value::Str(s) | Value::Header(s) => write_str(out, s),
         Value::U64(n) => write_u64(out, n),
         Value::I64(n) => write_i64(out, n),
         Value::F64(n) => {

@@ -40,8 +40,8 @@ use crate::Record;
 /// }
 ///
 /// let mut line = Vec::new();
-/// EventOnly.format(&Record::event("app.start"), &mut line);
-/// assert_eq!(line, b"app.start\n");
+/// EventOnly.format(&Record::event("reqlog.start"), &mut line);
+/// assert_eq!(line, b"reqlog.start\n");
 /// ```
 pub trait Format: Send + Sync + 'static {
     /// Appends one line, ending in `\n`, to `out` — or nothing, for a record that has

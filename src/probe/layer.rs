@@ -27,8 +27,8 @@ pub enum Block {
 /// Flags hack probes and names crawlers and scanners in every request's line.
 ///
 /// Place it inside [`RequestLog`](crate::RequestLog): each line gets `probe.category`,
-/// `probe.rule`, `client.kind`, `client.crawler`, `client.scanning`,
-/// `client.blocked` (and `robots.disallowed`, given a
+/// `probe.rule`, `visitor.kind`, `visitor.crawler`, `visitor.scanning`,
+/// `visitor.blocked` (and `robots.disallowed`, given a
 /// [`robots_txt`](Self::robots_txt)) where they apply, and probe lines are at least `WARN`. The
 /// application reads the same verdict with [`ProbeVerdict`](super::ProbeVerdict).
 /// Without a `RequestLog` it still classifies and can block; nothing is logged.
@@ -192,7 +192,7 @@ impl ProbeDetector {
     /// Checks that a client whose user agent names a crawler is that crawler: its
     /// address is in the operator's published ranges, or (cargo feature `verify-dns`)
     /// its reverse-DNS name is in the operator's domain and resolves back to it. Each
-    /// such line gets `client.verified: true|false`; see
+    /// such line gets `visitor.verified: true|false`; see
     /// [`CrawlerVerifier`](super::CrawlerVerifier) for what is checked, the data, its
     /// refresh and the cost. By default a detector checks the published ranges only
     /// (`CrawlerVerifier::new().without_dns()`: nothing leaves the server, and operators
@@ -209,7 +209,7 @@ impl ProbeDetector {
         self.rebuild(|s| s.verifier = Some(verifier))
     }
 
-    /// Answers a client whose crawler claim FAILED verification (`client.verified:
+    /// Answers a client whose crawler claim FAILED verification (`visitor.verified:
     /// false`) without calling the application. Never a verified crawler, one whose
     /// verdict is not known yet (its first requests, or while DNS is down), a browser,
     /// or a trusted proxy's own address.
@@ -226,7 +226,7 @@ impl ProbeDetector {
         self.rebuild(|s| s.impostor_block = Some(block))
     }
 
-    /// Names crawlers from their user agent alone: no `client.verified`, no range or
+    /// Names crawlers from their user agent alone: no `visitor.verified`, no range or
     /// DNS checks.
     ///
     /// # Example
@@ -240,7 +240,7 @@ impl ProbeDetector {
     /// The site's robots.txt, parsed once here: a crawler's request for a path it
     /// disallows FOR THAT CRAWLER gets `robots.disallowed: true` in its line (browsers,
     /// tools and scanners never do). The crawler obeys the group of its name
-    /// (`client.crawler`, such as `Googlebot`), an unnamed crawler the `*` group; see
+    /// (`visitor.crawler`, such as `Googlebot`), an unnamed crawler the `*` group; see
     /// [`RobotsTxt`](super::RobotsTxt) for the matching rules (RFC 9309). Give the same
     /// text the site serves at `/robots.txt`. A question costs a binary search and one
     /// pass over the crawler's rules, without allocating, and only on crawlers'

@@ -95,7 +95,7 @@
 //! A user agent is only a claim. With [`ProbeDetector::verify_crawlers`] and a
 //! [`CrawlerVerifier`], a crawler's address is checked against its operator's
 //! published ranges (in line) or by forward-confirmed reverse DNS (cargo feature
-//! `verify-dns`, off the request path), and the line says `client.verified`;
+//! `verify-dns`, off the request path), and the line says `visitor.verified`;
 //! [`ProbeDetector::block_impostors`] refuses failed claims. See [`CrawlerVerifier`]
 //! for the data, its refresh, the cost and what it will not catch.
 //!

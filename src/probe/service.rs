@@ -103,7 +103,7 @@ where
                 // Only for the line, and only for crawlers: nobody else obeys robots.txt.
                 if let (Some(robots), ClientKind::Crawler) = (&shared.robots, verdict.agent.kind) {
                     if !robots.allows(verdict.agent.name, target) {
-                        h.lock().robots_disallowed = true;
+                        h.lock().set_robots_disallowed(true);
                     }
                 }
             }
@@ -141,7 +141,7 @@ impl Tracking {
         if self.shared.not_found(self.ip, self.path_hash) {
             if let Some(h) = &self.handle {
                 let mut r = h.lock();
-                r.client_scanning = true;
+                r.set_scanning(true);
                 r.min_level = r.min_level.max(Level::Warn);
             }
         }
@@ -187,20 +187,28 @@ fn cross_site_subresource(headers: &http::HeaderMap) -> bool {
 fn write_record(handle: &RecordHandle, v: &ProbeVerdict) {
     let mut r = handle.lock();
     if let Some(m) = &v.probe {
-        r.probe = Some(crate::record::ProbeFields {
-            category: m.category.as_str(),
-            rule: m.rule.clone(),
-            param: m.param.clone(),
-        });
+        r.set_probe_category(m.category.as_str());
+        r.set_probe_rule(m.rule.clone());
+        if let Some(p) = &m.param {
+            r.set_probe_param(p.clone());
+        }
     }
-    r.client_kind = Some(v.agent.kind.as_str());
-    r.client_crawler = match v.agent.kind {
-        ClientKind::Crawler => v.agent.name,
-        _ => None,
-    };
-    r.client_verified = v.verified;
-    r.client_scanning = v.scanning;
-    r.client_blocked = v.blocked;
+    r.set_visitor_kind(v.agent.kind.as_str());
+    match v.agent.kind {
+        ClientKind::Crawler => {
+            if let Some(name) = v.agent.name {
+                r.set_crawler(name);
+            }
+            r.set_user_agent_synthetic("bot");
+        }
+        ClientKind::Scanner => r.set_user_agent_synthetic("bot"),
+        _ => {}
+    }
+    if let Some(verified) = v.verified {
+        r.set_client_verified(verified);
+    }
+    r.set_scanning(v.scanning);
+    r.set_blocked(v.blocked);
     if v.probe.is_some() || v.scanning || v.blocked {
         r.min_level = r.min_level.max(Level::Warn);
     }

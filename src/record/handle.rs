@@ -18,7 +18,7 @@ pub(crate) const MAX_VALUE_LEN: usize = 1024;
 /// Why a field was not added to a record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldError {
-    /// The key belongs to the record schema (`url.path`, `user.id`…); pick another name.
+    /// The key belongs to the record schema (`url.path`, `enduser.pseudo.id`…); pick another name.
     Reserved(String),
     /// The key is empty, longer than 64 bytes, or has characters other than
     /// ASCII letters, digits, `.`, `_` and `-`.
@@ -148,7 +148,7 @@ impl RecordHandle {
     /// Adds a free field to the request's line.
     ///
     /// Keys of the schema are refused ([`FieldError::Reserved`]), so a handler can never
-    /// overwrite `url.path` or `user.id`. Text longer than 1 KiB is cut. A repeated key
+    /// overwrite `url.path` or `enduser.pseudo.id`. Text longer than 1 KiB is cut. A repeated key
     /// replaces the earlier value. After the line was written, this does nothing.
     pub fn insert(
         &self,

@@ -23,7 +23,10 @@ pub enum Value<'a> {
     Timestamp(SystemTime),
     /// An IP address.
     Ip(IpAddr),
-    /// A list, such as `user.actions`.
+    /// One HTTP header value: a one-item array of strings in JSON and OTLP (as
+    /// OpenTelemetry's `http.request.header.<name>` attributes are), text elsewhere.
+    Header(&'a str),
+    /// A list, such as `visitor.actions`.
     List(&'a [FieldValue]),
     /// A nested object, such as one action with its fields.
     Map(&'a [(Cow<'static, str>, FieldValue)]),
@@ -33,7 +36,7 @@ impl Value<'_> {
     /// The text, when this is a string value.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Str(s) => Some(s),
+            Value::Str(s) | Value::Header(s) => Some(s),
             _ => None,
         }
     }

@@ -1,4 +1,4 @@
-//! Client kinds: read from `client.kind` when the line has it, else classified from the
+//! Client kinds: read from `visitor.kind` when the line has it, else classified from the
 //! user agent with the probe detector's own table ([`Classifier::user_agent`]) — for
 //! lines in the `combined` format and lines written with the detector off.
 
@@ -11,7 +11,7 @@ pub(crate) const CRAWLER: usize = 1;
 pub(crate) const SCANNER: usize = 2;
 pub(crate) const UNKNOWN: usize = 4;
 
-/// The index in [`KINDS`] of a `client.kind` value; unknown names count as `unknown`.
+/// The index in [`KINDS`] of a `visitor.kind` value; unknown names count as `unknown`.
 pub(crate) fn kind_index(raw: &[u8]) -> usize {
     KINDS
         .iter()

@@ -91,7 +91,7 @@ mod tests {
     use super::*;
     use crate::report::parse::parse_line;
 
-    const LINE: &[u8] = br#"{"timestamp":"2026-11-24T02:30:05Z","event.name":"http.request","url.path":"/courses/rust","client.address":"203.0.113.7","http.response.status_code":200}"#;
+    const LINE: &[u8] = br#"{"timestamp":"2026-11-24T02:30:05Z","otel.event.name":"http.request","url.path":"/courses/rust","client.address":"203.0.113.7","http.response.status_code":200}"#;
     const T: Micros = 1_795_487_405_000_000;
 
     #[test]

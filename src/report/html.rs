@@ -415,7 +415,7 @@ fn users(o: &mut String, s: &Summary) {
             if u.distinct_approx { "~" } else { "" },
             thousands(u.distinct)
         ),
-        "pseudonymous user.id",
+        "pseudonymous enduser.pseudo.id",
     );
     card(
         o,
@@ -450,7 +450,7 @@ fn users(o: &mut String, s: &Summary) {
 
     o.push_str(r#"<div class="panel"><h3>Actions by name</h3>"#);
     if u.actions.is_empty() {
-        empty(o, "No user.actions in these lines.");
+        empty(o, "No visitor.actions in these lines.");
     } else {
         let slots: Vec<&str> = s.chart.as_ref().map_or(Vec::new(), |c| {
             c.action_names.iter().map(String::as_str).collect()
@@ -768,7 +768,7 @@ mod tests {
     fn text_from_the_log_is_escaped_everywhere() {
         let evil = r#"<script>alert(1)</script><img src=x onerror=alert(2)>\u001b[31m\u2028"#;
         let line = format!(
-            r#"{{"timestamp":"2026-11-24T10:00:00Z","event.name":"http.request","url.path":"/{evil}","http.route":"/{evil}","client.address":"{evil}","user_agent.original":"{evil}","http.response.status_code":403,"probe.category":"{evil}","probe.rule":"{evil}","client.kind":"crawler","client.crawler":"{evil}","client.scanning":true,"user.actions":[{{"name":"{evil}","{evil}":"{evil}"}}],"user.id":"{evil}"}}"#
+            r#"{{"timestamp":"2026-11-24T10:00:00Z","otel.event.name":"http.request","url.path":"/{evil}","http.route":"/{evil}","client.address":"{evil}","user_agent.original":"{evil}","http.response.status_code":403,"probe.category":"{evil}","probe.rule":"{evil}","visitor.kind":"crawler","visitor.crawler":"{evil}","visitor.scanning":true,"visitor.actions":[{{"name":"{evil}","{evil}":"{evil}"}}],"enduser.pseudo.id":"{evil}"}}"#
         );
         let mut report = Report::new(ReportOptions::new());
         report.add_line(line.as_bytes());

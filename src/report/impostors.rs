@@ -1,5 +1,5 @@
 //! Impostors: clients whose user agent names a crawler but whose claim FAILED
-//! verification (`client.verified: false`, written by `ProbeDetector::verify_crawlers`).
+//! verification (`visitor.verified: false`, written by `ProbeDetector::verify_crawlers`).
 //! They are left out of the search-engines section and listed among the attackers:
 //! the name claimed, the request count, and the top addresses and paths (bounded
 //! space-saving tables). Rendered here for the terminal, the page and JSON.
@@ -173,7 +173,7 @@ pub(crate) fn terminal(s: &ImpostorSummary, o: &mut Out<'_>, one_day: bool) -> i
     o.field(
         "Impostors",
         &format!(
-            "{} claiming a crawler's name, failed verification (client.verified: false)",
+            "{} claiming a crawler's name, failed verification (visitor.verified: false)",
             plural(s.requests, "request")
         ),
     )?;

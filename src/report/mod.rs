@@ -14,7 +14,7 @@
 //! ```
 //! use reqlog::report::{Report, ReportOptions};
 //!
-//! let log = br#"{"timestamp":"2026-11-24T02:30:05.1Z","level":"INFO","event.name":"http.request","http.request.method":"GET","url.path":"/","http.route":"/","client.address":"203.0.113.7","http.response.status_code":200,"http.response.body.size":980,"duration_ms":0.412,"outcome":"ok"}
+//! let log = br#"{"timestamp":"2026-11-24T02:30:05.1Z","level":"INFO","otel.event.name":"http.request","http.request.method":"GET","url.path":"/","http.route":"/","client.address":"203.0.113.7","http.response.status_code":200,"http.response.body.size":980,"duration_ms":0.412,"outcome":"ok"}
 //! 203.0.113.9 - - [24/Nov/2026:02:31:00 +0000] "GET /wp-login.php HTTP/1.1" 404 153 "-" "Mozilla/5.0"
 //! this line is not a log record
 //! "#;
@@ -43,8 +43,8 @@
 //! # Crawlers, impostors and robots.txt
 //!
 //! The search-engines section counts crawlers whose claim was verified
-//! (`client.verified: true`) or is not known (no field). A failed claim
-//! (`client.verified: false`) is an impostor: it is left out of the search engines and
+//! (`visitor.verified: true`) or is not known (no field). A failed claim
+//! (`visitor.verified: false`) is an impostor: it is left out of the search engines and
 //! listed among the attackers, by the name it claimed, with its request count, top
 //! addresses and top paths. For each crawler, the paths it fetched that the site's
 //! robots.txt disallows for it (`robots.disallowed: true`, written by
@@ -82,7 +82,7 @@
 //!
 //! # The funnel
 //!
-//! A user (pseudonymous `user.id`) reaches a step when one of their lines has that
+//! A user (pseudonymous `enduser.pseudo.id`) reaches a step when one of their lines has that
 //! step's action (`newsletter.subscribe`, then `account.login`, then `purchase`) and
 //! they also reached every step before it, at any time in the window — the order is
 //! not checked, so rotated files may be read in any order.
@@ -274,7 +274,7 @@ impl Report {
     /// let mut report = Report::new(ReportOptions::new());
     /// let xml = "<urlset><url><loc>https://example.com/courses/a/lectures/1</loc></url></urlset>";
     /// assert_eq!(report.sitemap("sitemap.xml", xml.as_bytes()).unwrap(), 1);
-    /// report.add_line(br#"{"event.name":"http.request","url.path":"/courses/a/lectures/1","client.kind":"crawler","client.crawler":"Googlebot","robots.disallowed":true}"#);
+    /// report.add_line(br#"{"otel.event.name":"http.request","url.path":"/courses/a/lectures/1","visitor.kind":"crawler","visitor.crawler":"Googlebot","robots.disallowed":true}"#);
     /// let json: serde_json::Value = serde_json::from_str(&report.json()).unwrap();
     /// let fetched = &json["search_engines"]["robots_disallowed"]["paths"][0];
     /// assert_eq!(fetched["listed_in_sitemap"], true);

@@ -8,6 +8,7 @@
 //! carry, is handed to `serde_json`.
 
 use crate::hex::hex_digit as hex;
+use crate::record::FieldId;
 
 use std::borrow::Cow;
 
@@ -432,55 +433,76 @@ impl Recognised {
 
 /// Stores one key of a JSON or logfmt line. Values of the wrong type are ignored.
 ///
-/// Dispatches on the key's length first: one comparison finds the few candidates.
+/// Keys are looked up in the record's field list, under this version's names or an
+/// earlier version's (`client.kind`, `user.id`…), so old logs read the same.
 fn set_field<'a>(e: &mut Entry<'a>, seen: &mut Recognised, key: &[u8], v: Text<'a>) {
-    match (key.len(), key) {
-        (7, b"outcome") => e.outcome = Some(v),
-        (7, b"user.id") => e.user_id = Some(v),
-        (8, b"url.path") => {
+    if key == b"reqlog.dropped.count" {
+        e.dropped = parse_u64(v.raw);
+        return;
+    }
+    let Some(id) = FieldId::from_any_key(key) else {
+        return;
+    };
+    match id {
+        FieldId::Outcome => e.outcome = Some(v),
+        FieldId::UserId => e.user_id = Some(v),
+        FieldId::Path => {
             seen.request = true;
             e.path = Some(v);
         }
-        (9, b"timestamp") => e.time = time::parse_rfc3339(v.raw),
-        (9, b"url.query") => e.query = Some(v),
-        (10, b"event.name") => {
+        FieldId::Timestamp => e.time = time::parse_rfc3339(v.raw),
+        FieldId::Query => e.query = Some(v),
+        FieldId::EventName => {
             seen.event = true;
             e.event = match v.raw {
                 b"http.request" => Event::Request,
-                b"app.start" => Event::Start,
+                b"reqlog.start" | b"app.start" => Event::Start,
                 b"reqlog.dropped" => Event::Dropped,
                 _ => Event::Other,
             };
         }
-        (10, b"http.route") => e.route = Some(v),
-        (10, b"probe.rule") => e.probe_rule = Some(v),
-        (11, b"duration_ms") => e.duration_us = parse_millis(v.raw),
-        (11, b"client.kind") => e.kind = Some(v),
-        (12, b"user.actions") => e.actions = Some(v),
-        (14, b"client.address") => e.client = Some(v),
-        (14, b"probe.category") => e.probe_category = Some(v),
-        (14, b"client.crawler") => e.crawler = Some(v),
-        (14, b"client.blocked") => e.blocked = v.raw == b"true",
-        (15, b"client.scanning") => e.scanning = v.raw == b"true",
-        (15, b"client.verified") => {
+        FieldId::Route => e.route = Some(v),
+        FieldId::ProbeRule => e.probe_rule = Some(v),
+        FieldId::Duration => e.duration_us = parse_millis(v.raw),
+        FieldId::VisitorKind => e.kind = Some(v),
+        FieldId::Actions => e.actions = Some(v),
+        FieldId::ClientAddress => e.client = Some(v),
+        FieldId::ProbeCategory => e.probe_category = Some(v),
+        FieldId::Crawler => e.crawler = Some(v),
+        FieldId::Blocked => e.blocked = v.raw == b"true",
+        FieldId::Scanning => e.scanning = v.raw == b"true",
+        FieldId::Verified => {
             e.verified = match v.raw {
                 b"true" => Some(true),
                 b"false" => Some(false),
                 _ => None,
             }
         }
-        (17, b"robots.disallowed") => e.robots_disallowed = v.raw == b"true",
-        (19, b"http.request.method") => e.method = Some(v),
-        (19, b"user_agent.original") => e.user_agent = Some(v),
-        (20, b"reqlog.dropped.count") => e.dropped = parse_u64(v.raw),
-        (23, b"http.response.body.size") => e.bytes = parse_u64(v.raw),
-        (25, b"http.response.status_code") => {
+        FieldId::RobotsDisallowed => e.robots_disallowed = v.raw == b"true",
+        FieldId::Method => e.method = Some(v),
+        FieldId::UserAgent => e.user_agent = Some(v),
+        FieldId::ResponseBodySize => e.bytes = parse_u64(v.raw),
+        FieldId::Status => {
             seen.request = true;
             e.status = parse_u64(v.raw).and_then(|n| u16::try_from(n).ok());
         }
-        (27, b"http.request.header.referer") => e.referer = Some(v),
+        // A one-item array since header attributes became OpenTelemetry's; a string before.
+        FieldId::Referer => e.referer = Some(only_string(v)),
         _ => {}
     }
+}
+
+/// The string of a one-item JSON array of strings (`["x"]`); other values as they are.
+fn only_string(v: Text<'_>) -> Text<'_> {
+    let raw = v.raw;
+    if raw.starts_with(b"[\"") {
+        if let Ok((text, end)) = json_string(raw, 2) {
+            if &raw[end..] == b"]" {
+                return text;
+            }
+        }
+    }
+    v
 }
 
 pub(crate) fn parse_u64(b: &[u8]) -> Option<u64> {

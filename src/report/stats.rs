@@ -57,7 +57,7 @@ pub(crate) struct InputCounts {
     pub(crate) without_time: u64,
     pub(crate) without_duration: u64,
     pub(crate) kinds_guessed: u64,
-    /// Requests whose line has the detector's fields (`client.kind`).
+    /// Requests whose line has the detector's fields (`visitor.kind`).
     pub(crate) with_detector: u64,
     pub(crate) actions_unreadable: u64,
     /// Requests without the detector's fields, classified with its rules, and the
@@ -88,7 +88,7 @@ pub(crate) struct CrawlerData {
     pub(crate) refused: u64,
     pub(crate) not_found: u64,
     pub(crate) robots: u64,
-    /// Requests whose line says the crawler was verified (`client.verified: true`).
+    /// Requests whose line says the crawler was verified (`visitor.verified: true`).
     pub(crate) verified: u64,
     pub(crate) pages: Distinct,
     pub(crate) first: Option<Micros>,

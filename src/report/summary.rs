@@ -255,7 +255,7 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
     }
     if input.actions_unreadable > 0 {
         notes.push(format!(
-            "{} had a user.actions value that is not a JSON array of objects.",
+            "{} had a visitor.actions value that is not a JSON array of objects.",
             count(input.actions_unreadable, "line")
         ));
     }

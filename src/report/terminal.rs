@@ -417,7 +417,7 @@ pub(crate) fn write(s: &Summary, w: &mut dyn Write, color: bool) -> io::Result<(
             o.paint(
                 DIM,
                 &format!(
-                    "(pseudonymous user.id, on {} requests)",
+                    "(pseudonymous enduser.pseudo.id, on {} requests)",
                     thousands(u.requests_with_user)
                 )
             )
@@ -434,7 +434,7 @@ pub(crate) fn write(s: &Summary, w: &mut dyn Write, color: bool) -> io::Result<(
     }
     o.field("Funnel", &funnel)?;
     if u.actions.is_empty() {
-        o.field("Actions", "none recorded (no user.actions in the lines)")?;
+        o.field("Actions", "none recorded (no visitor.actions in the lines)")?;
     } else {
         writeln!(o.w)?;
         o.rows("Action", &u.actions, 40)?;

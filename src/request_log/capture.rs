@@ -14,6 +14,8 @@ use crate::Record;
 
 /// Marks a value that was cut to the length cap.
 pub(crate) const TRUNCATED: &str = "…[truncated]";
+static X_FORWARDED_PROTO: http::HeaderName = http::HeaderName::from_static("x-forwarded-proto");
+
 /// Host names longer than this are cut.
 const MAX_HOST: usize = 255;
 /// How far past the cap an input is kept for redaction to read: enough for a cut
@@ -34,7 +36,6 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
     let cap = config.max_field_len;
     let text = &mut record.text;
 
-    record.method = Some(parts.method.clone());
     // Every input is cut to the cap (plus a margin) before anything reads it: the work
     // below is bounded by the cap, whatever the request carries.
     let route = route(parts).map(|r| cut_str(r, cap));
@@ -43,19 +44,18 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
     config
         .redactor
         .write_path(text.buf(), path, route.map(|(r, _)| r));
-    record.path = Some(finish_capped(text, start, cap, path_cut));
-    if let Some(q) = parts.uri.query() {
+    let path = finish_capped(text, start, cap, path_cut);
+    let query = parts.uri.query().map(|q| {
         let (q, was_cut) = cut_str(q, cap);
         let start = text.mark();
         config.redactor.write_query(text.buf(), q);
-        record.query = Some(finish_capped(text, start, cap, was_cut));
-    }
-    record.route = route.map(|(r, was_cut)| {
+        finish_capped(text, start, cap, was_cut)
+    });
+    let route = route.map(|(r, was_cut)| {
         let start = text.mark();
         text.buf().push_str(r);
         finish_capped(text, start, cap, was_cut)
     });
-    record.protocol = Some(protocol(parts.version));
 
     let headers = Wanted::find(&parts.headers);
     let host = parts
@@ -65,11 +65,15 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
         .or_else(|| headers.host.map(HeaderValue::as_bytes));
     // `alice:s3cr3t@host`: only what follows the last `@` is the host. The `@` is
     // looked for before the cut (one pass), so a long userinfo cannot hide it.
-    record.server_address = host.map(|h| push_lossy(text, strip_userinfo(h), MAX_HOST));
-    record.user_agent = headers
+    let (host, port) = match host.map(strip_userinfo) {
+        Some(h) => split_host_port(h),
+        None => (None, None),
+    };
+    let server_address = host.map(|h| push_lossy(text, h, MAX_HOST));
+    let user_agent = headers
         .user_agent
         .map(|ua| push_lossy(text, ua.as_bytes(), cap));
-    record.referer = headers.referer.map(|r| {
+    let referer = headers.referer.map(|r| {
         // A referer is a URL: its userinfo is dropped (found before the cut, like the
         // host's), its path and query redacted like the request's.
         let (scheme, rest) = split_userinfo(r.as_bytes());
@@ -81,25 +85,106 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
         finish_capped(text, start, cap, was_cut)
     });
 
-    let peer = client_ip::peer(&parts.extensions);
+    let peer = client_ip::peer_addr(&parts.extensions);
     // An incoming id is kept only from a trusted proxy: anyone else could pick the id of
     // another request (or a string meant to mislead whoever reads the log).
-    let from_proxy = peer.is_some_and(|ip| config.proxies.is_trusted(ip));
+    let from_proxy = peer.is_some_and(|p| config.proxies.is_trusted(p.ip()));
     let request_id = match headers.request_id {
         Some(v) if from_proxy && request_id::is_sane(v.as_bytes()) => v.clone(),
         _ => request_id::generate(),
     };
-    record.request_id = Some(push_lossy(text, request_id.as_bytes(), 128));
+    let request_id_span = push_lossy(text, request_id.as_bytes(), 128);
 
-    let client = client_ip::resolve(peer, &parts.headers, &config.proxies);
-    record.client_address = match (client.logged(), config.mask) {
-        (Some(ip), Some((v4, v6))) => Some(client_ip::mask(ip, v4, v6)),
-        (ip, _) => ip,
+    let client = client_ip::resolve(peer.map(|p| p.ip()), &parts.headers, &config.proxies);
+    let (address, client_port) = match (client.logged(), config.mask) {
+        (Some(ip), Some((v4, v6))) => (Some(client_ip::mask(ip, v4, v6)), None),
+        // The port is the client's only when the client is the connection's peer.
+        (ip, None) => (ip, peer.filter(|p| Some(p.ip()) == ip).map(|p| p.port())),
+        (None, _) => (None, None),
     };
+
+    record.set_method(parts.method.clone());
+    record.set_scheme(scheme(parts, from_proxy, headers.forwarded_proto));
+    record.set_path(path);
+    if let Some(q) = query {
+        record.set_query(q);
+    }
+    if let Some(r) = route {
+        record.set_route(r);
+    }
+    record.set_protocol_version(protocol(parts.version));
+    if let Some(h) = server_address {
+        record.set_server_address(h);
+    }
+    if let Some(p) = port {
+        record.set_server_port(p);
+    }
+    if let Some(ip) = address {
+        record.set_client_address(ip);
+    }
+    if let Some(p) = client_port {
+        record.set_client_port(p);
+    }
+    if let Some(ua) = user_agent {
+        record.set_user_agent(ua);
+    }
+    if let Some(r) = referer {
+        record.set_referer(r);
+    }
+    record.set_request_id(request_id_span);
     Captured {
         record,
         client,
         request_id,
+    }
+}
+
+/// `url.scheme`: the request's own (an absolute URI, HTTP/2's `:scheme`), else what a
+/// trusted proxy says in `X-Forwarded-Proto`, else `http`.
+fn scheme(parts: &Parts, from_proxy: bool, forwarded: Option<&HeaderValue>) -> &'static str {
+    let named = |s: &[u8]| {
+        if s.eq_ignore_ascii_case(b"https") {
+            Some("https")
+        } else if s.eq_ignore_ascii_case(b"http") {
+            Some("http")
+        } else {
+            None
+        }
+    };
+    if let Some(s) = parts.uri.scheme_str().and_then(|s| named(s.as_bytes())) {
+        return s;
+    }
+    forwarded
+        .filter(|_| from_proxy)
+        .and_then(|v| named(v.as_bytes().trim_ascii()))
+        .unwrap_or("http")
+}
+
+/// Splits a `Host` value into the host (brackets of an IPv6 literal removed) and the
+/// port, when it names a valid one.
+fn split_host_port(h: &[u8]) -> (Option<&[u8]>, Option<u16>) {
+    let port_of = |p: &[u8]| {
+        (!p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
+            .then(|| std::str::from_utf8(p).ok()?.parse::<u16>().ok())
+            .flatten()
+    };
+    if let Some(rest) = h.strip_prefix(b"[") {
+        return match memchr::memchr(b']', rest) {
+            Some(end) => {
+                let port = rest[end + 1..].strip_prefix(b":").and_then(port_of);
+                (Some(&rest[..end]), port)
+            }
+            None => (Some(h), None),
+        };
+    }
+    match memchr::memrchr(b':', h) {
+        // One colon: `host:port`; more is a bare IPv6 address (no port).
+        Some(i) if memchr::memchr(b':', &h[..i]).is_none() => match port_of(&h[i + 1..]) {
+            Some(p) => (Some(&h[..i]), Some(p)),
+            None if h[i + 1..].is_empty() => (Some(&h[..i]), None),
+            None => (Some(h), None),
+        },
+        _ => (Some(h), None),
     }
 }
 
@@ -111,6 +196,7 @@ struct Wanted<'a> {
     user_agent: Option<&'a HeaderValue>,
     referer: Option<&'a HeaderValue>,
     request_id: Option<&'a HeaderValue>,
+    forwarded_proto: Option<&'a HeaderValue>,
 }
 
 impl<'a> Wanted<'a> {
@@ -125,6 +211,7 @@ impl<'a> Wanted<'a> {
                 user_agent: headers.get(USER_AGENT),
                 referer: headers.get(REFERER),
                 request_id: headers.get(&X_REQUEST_ID),
+                forwarded_proto: headers.get(&X_FORWARDED_PROTO),
             };
         }
         // A lookup hashes the name and probes the table; comparing a handful of names
@@ -139,6 +226,8 @@ impl<'a> Wanted<'a> {
                 &mut found.referer
             } else if name == X_REQUEST_ID {
                 &mut found.request_id
+            } else if name == X_FORWARDED_PROTO {
+                &mut found.forwarded_proto
             } else {
                 continue;
             };

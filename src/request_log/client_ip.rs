@@ -79,14 +79,19 @@ pub(crate) struct Resolved(pub(crate) Client);
 /// `ConnectInfo<SocketAddr>` (feature `axum`). IPv4-mapped IPv6 comes back as IPv4, so a
 /// dual-stack listener and a forwarded header name one client the same way.
 pub(crate) fn peer(extensions: &http::Extensions) -> Option<IpAddr> {
-    if let Some(addr) = extensions.get::<SocketAddr>() {
-        return Some(canonical(addr.ip()));
-    }
+    peer_addr(extensions).map(|a| a.ip())
+}
+
+/// [`peer`] with its port.
+pub(crate) fn peer_addr(extensions: &http::Extensions) -> Option<SocketAddr> {
+    let addr = extensions.get::<SocketAddr>().copied();
     #[cfg(feature = "axum")]
-    if let Some(info) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
-        return Some(canonical(info.0.ip()));
-    }
-    None
+    let addr = addr.or_else(|| {
+        extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|info| info.0)
+    });
+    addr.map(|a| SocketAddr::new(canonical(a.ip()), a.port()))
 }
 
 /// Resolves the client of a request from its peer and headers.

@@ -66,16 +66,24 @@ impl Finisher {
             return;
         }
         let mut record = self.handle.lock();
-        record.status = self.status;
-        record.response_body_size = self.status.map(|_| self.body_bytes);
-        record.request_body_size = Some(cell.request_body_bytes.load(Ordering::Relaxed));
-        record.duration_us = Some(micros(self.start));
-        record.ttfb_us = self.ttfb_us;
-        record.outcome = Some(outcome);
-        record.level = match &self.runtime.config.level_for {
+        if let Some(status) = self.status {
+            record.set_status(status);
+            record.set_response_body_size(self.body_bytes);
+        }
+        record.set_request_body_size(cell.request_body_bytes.load(Ordering::Relaxed));
+        record.set_duration_micros(micros(self.start));
+        if let Some(us) = self.ttfb_us {
+            record.set_ttfb_micros(us);
+        }
+        record.set_outcome(outcome);
+        if let Some(e) = error_type(self.status, outcome) {
+            record.set_error_type(e);
+        }
+        let level = match &self.runtime.config.level_for {
             Some(f) => f(&record),
             None => default_level(&record),
         };
+        record.set_level(level);
         let sink = &self.runtime.sink;
         if std::thread::panicking() {
             // A second panic here would abort the process; built-in sinks do not panic.
@@ -132,8 +140,29 @@ pub fn default_level(record: &Record) -> Level {
         (Some(Outcome::Error | Outcome::Panic), _) => Level::Error,
         (_, Some(s)) if s >= 500 => Level::Error,
         (_, Some(s)) if s >= 400 => Level::Warn,
-        _ if record.probe.is_some() => Level::Warn,
+        _ if record.probe_category().is_some() => Level::Warn,
         _ => Level::Info,
     };
     by_status.max(record.min_level)
+}
+
+/// `error.type` as OpenTelemetry's HTTP server conventions put it: the status code for a
+/// 5xx answer, else a fixed name for a request that failed without one; none for a
+/// success, a 4xx (the client's error) or a client that went away.
+fn error_type(status: Option<u16>, outcome: Outcome) -> Option<&'static str> {
+    match (outcome, status) {
+        (Outcome::Panic, _) => Some("panic"),
+        (_, Some(s @ 500..=599)) => Some(status_text(s)),
+        (Outcome::Error, None) => Some("service_error"),
+        (Outcome::Error, Some(_)) => Some("body_error"),
+        _ => None,
+    }
+}
+
+/// The decimal text of a 5xx status code, without allocating.
+fn status_text(s: u16) -> &'static str {
+    const CODES: [&str; 12] = [
+        "500", "501", "502", "503", "504", "505", "506", "507", "508", "509", "510", "511",
+    ];
+    CODES.get(usize::from(s - 500)).copied().unwrap_or("5xx")
 }

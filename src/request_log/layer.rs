@@ -337,7 +337,7 @@ impl RequestLog {
         self
     }
 
-    /// Writes the `app.start` record: service, version, pid, listening address and
+    /// Writes the `reqlog.start` record: service, version, pid, listening address and
     /// this logger's settings. Call it once the server listens.
     ///
     /// # Example
@@ -347,7 +347,7 @@ impl RequestLog {
     /// let memory = MemorySink::new();
     /// let log = RequestLog::new().sink(memory.clone());
     /// log.log_start(AppStart::new("courses").version("1.2.0").listening("127.0.0.1:3000".parse().unwrap()));
-    /// assert_eq!(memory.records()[0].str("event.name"), Some("app.start"));
+    /// assert_eq!(memory.records()[0].str("otel.event.name"), Some("reqlog.start"));
     /// ```
     pub fn log_start(&self, start: AppStart) {
         let sink = self.config.sink();

@@ -7,7 +7,7 @@
 //! - `request_body.rs` — counts request bytes read;
 //! - `finish.rs` — writes the record exactly once (end, error, abort, panic, upgrade);
 //! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
-//! - `start.rs` — the `app.start` record.
+//! - `start.rs` — the `reqlog.start` record.
 
 mod body;
 mod capture;

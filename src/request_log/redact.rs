@@ -85,7 +85,7 @@ pub(crate) mod steps {
 /// The configured sensitive names and path patterns.
 #[derive(Clone, Debug)]
 pub(crate) struct Redactor {
-    /// As configured, lower-cased (for `Debug` and the `app.start` record).
+    /// As configured, lower-cased (for `Debug` and the `reqlog.start` record).
     names: Vec<Box<str>>,
     rules: Vec<NameRule>,
     patterns: Vec<PathPattern>,

@@ -1,4 +1,4 @@
-//! [`AppStart`]: the `app.start` record.
+//! [`AppStart`]: the `reqlog.start` record.
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -7,7 +7,7 @@ use super::layer::Config;
 use crate::sink::Sink;
 use crate::{FieldValue, Record};
 
-/// What the `app.start` record says about the application.
+/// What the `reqlog.start` record says about the application.
 ///
 /// Pass it to [`RequestLog::log_start`](crate::RequestLog::log_start) once the server listens.
 /// The record adds the process id and the logger's settings (sink, trusted proxies,
@@ -67,16 +67,16 @@ impl AppStart {
         let list = |items: Vec<String>| {
             FieldValue::List(items.into_iter().map(FieldValue::from).collect())
         };
-        let mut record = Record::event("app.start")
+        let mut record = Record::event("reqlog.start")
             .with("service.name", self.name)
             .with("process.pid", std::process::id());
         if let Some(v) = self.version {
             record = record.with("service.version", v);
         }
         if let Some(addr) = self.addr {
-            record = record
-                .with("server.listen.address", addr.ip().to_string())
-                .with("server.listen.port", addr.port());
+            let host = record.push_text(&addr.ip().to_string());
+            record.set_server_address(host);
+            record.set_server_port(addr.port());
         }
         record = record
             .with("reqlog.version", env!("CARGO_PKG_VERSION"))

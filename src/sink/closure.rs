@@ -28,7 +28,7 @@ impl<F> fmt::Debug for FnSink<F> {
 ///         eprintln!("server error on {:?}", record.path());
 ///     }
 /// });
-/// sink.emit(&Record::event("app.start"));
+/// sink.emit(&Record::event("reqlog.start"));
 /// ```
 pub fn from_fn<F>(f: F) -> FnSink<F>
 where

@@ -121,8 +121,8 @@ impl<S: Sink> Sink for Sample<S> {
             && record.status().is_some_and(|s| s < 400)
             && record.outcome() == Some(Outcome::Ok)
             && record.probe().is_none()
-            && record.actions.is_empty()
-            && !record.client_scanning;
+            && record.actions().is_empty()
+            && !record.scanning();
         if !plain || self.seen.fetch_add(1, Ordering::Relaxed) % self.n == 0 {
             self.inner.emit(record);
         }
@@ -157,7 +157,7 @@ where
             return self.inner.emit(record);
         }
         let mut copy = record.clone();
-        copy.level = level;
+        copy.set_level(level);
         self.inner.emit(&copy);
     }
     fn describe(&self) -> Cow<'static, str> {
@@ -196,7 +196,7 @@ pub mod filter {
         |r| r.probe().is_some()
     }
 
-    /// Records that are not requests (`app.start`, `reqlog.dropped`), to keep them in a
+    /// Records that are not requests (`reqlog.start`, `reqlog.dropped`), to keep them in a
     /// filtered sink: `min_level(Level::Warn)(r) || events()(r)`.
     pub fn events() -> impl Fn(&Record) -> bool + Send + Sync + 'static {
         |r| r.event_name() != "http.request"
@@ -206,13 +206,13 @@ pub mod filter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Arena, ProbeFields};
+    use crate::record::Arena;
     use crate::sink::MemorySink;
 
     fn request(status: u16) -> Record {
         let mut r = Record::blank("http.request", Arena::default());
-        r.status = Some(status);
-        r.outcome = Some(Outcome::Ok);
+        r.set_status(status);
+        r.set_outcome(Outcome::Ok);
         r
     }
 
@@ -226,18 +226,15 @@ mod tests {
         assert_eq!(m.len(), 10);
         m.clear();
         let mut probe = request(404);
-        probe.probe = Some(ProbeFields {
-            category: "wordpress",
-            rule: "wp-login".into(),
-            param: None,
-        });
+        probe.set_probe_category("wordpress");
+        probe.set_probe_rule("wp-login".into());
         let mut action = request(303);
-        action.actions.push(crate::FieldValue::from("x"));
+        action.push_action(crate::FieldValue::from("x"));
         for _ in 0..5 {
             s.emit(&request(500));
             s.emit(&probe);
             s.emit(&action);
-            s.emit(&Record::event("app.start"));
+            s.emit(&Record::event("reqlog.start"));
         }
         assert_eq!(m.len(), 20);
     }

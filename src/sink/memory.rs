@@ -17,10 +17,10 @@ use crate::Record;
 /// use reqlog::{sink::{MemorySink, Sink}, Record};
 ///
 /// let memory = MemorySink::new();
-/// memory.emit(&Record::event("app.start").with("service.name", "courses"));
+/// memory.emit(&Record::event("reqlog.start").with("service.name", "courses"));
 /// let records = memory.records();
 /// assert_eq!(records[0].str("service.name"), Some("courses"));
-/// assert_eq!(records[0].str("event.name"), Some("app.start"));
+/// assert_eq!(records[0].str("otel.event.name"), Some("reqlog.start"));
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct MemorySink {
@@ -53,6 +53,22 @@ impl RecordSnapshot {
     pub fn str(&self, key: &str) -> Option<&str> {
         self.get(key).and_then(|v| v.as_str())
     }
+    /// A header field by key (`http.request.header.referer`): the text of its one-item
+    /// array.
+    ///
+    /// # Example
+    /// ```
+    /// # async fn demo(memory: reqlog::sink::MemorySink) {
+    /// let records = memory.wait_for(1, std::time::Duration::from_secs(1)).await;
+    /// let referer = records[0].header("http.request.header.referer");
+    /// # }
+    /// ```
+    pub fn header(&self, key: &str) -> Option<&str> {
+        match self.get(key)?.as_array()?.as_slice() {
+            [one] => one.as_str(),
+            _ => None,
+        }
+    }
     /// An integer field by key.
     pub fn u64(&self, key: &str) -> Option<u64> {
         self.get(key).and_then(|v| v.as_u64())
@@ -82,11 +98,11 @@ impl MemorySink {
         self.lock().clone()
     }
 
-    /// Records whose `event.name` is `"http.request"`.
+    /// Records whose `otel.event.name` is `"http.request"`.
     pub fn requests(&self) -> Vec<RecordSnapshot> {
         self.lock()
             .iter()
-            .filter(|r| r.str("event.name") == Some("http.request"))
+            .filter(|r| r.str("otel.event.name") == Some("http.request"))
             .cloned()
             .collect()
     }

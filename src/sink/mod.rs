@@ -60,7 +60,7 @@ use crate::Record;
 /// }
 ///
 /// let sink = ServerErrors::default();
-/// sink.emit(&Record::event("app.start"));
+/// sink.emit(&Record::event("reqlog.start"));
 /// assert_eq!(sink.0.load(Ordering::Relaxed), 0);
 /// ```
 pub trait Sink: Send + Sync + 'static {

@@ -41,28 +41,35 @@ impl Sink for TracingSink {
                 tracing::event!(
                     target: "reqlog",
                     $level,
-                    event.name = r.event_name(),
+                    otel.event.name = r.event_name(),
                     http.request.method = method,
                     url.path = r.path(),
                     url.query = r.query(),
                     http.route = r.route(),
                     network.protocol.version = r.protocol_version(),
+                    url.scheme = r.scheme(),
                     server.address = r.server_address(),
+                    server.port = r.server_port(),
                     client.address = client,
+                    client.port = r.client_port(),
                     user_agent.original = r.user_agent(),
                     http.request.header.referer = r.referer(),
                     request.id = r.request_id(),
+                    trace_id = r.trace_id(),
+                    span_id = r.span_id(),
                     http.response.status_code = r.status(),
                     http.request.body.size = r.request_body_size(),
                     http.response.body.size = r.response_body_size(),
                     duration_ms = duration,
                     ttfb_ms = ttfb,
                     outcome = r.outcome().map(|o| o.as_str()),
+                    error.type = r.error_type(),
                     probe.category = probe.map(|p| p.0),
                     probe.rule = probe.map(|p| p.1),
-                    client.kind = r.client_kind,
-                    client.crawler = r.client_crawler,
-                    user.id = r.user_id(),
+                    probe.param = r.probe_param(),
+                    visitor.kind = r.visitor_kind(),
+                    visitor.crawler = r.crawler(),
+                    enduser.pseudo.id = r.user_id(),
                     reqlog.fields = extra,
                     "{} {} {}",
                     method.unwrap_or(r.event_name()),
@@ -85,6 +92,42 @@ impl Sink for TracingSink {
 }
 
 /// The fields that have no fixed name, as one JSON object.
+/// The keys the event names as its own `tracing` fields (every other field of the line
+/// goes into `reqlog.fields`).
+const TRACED: &[&str] = &[
+    "timestamp",
+    "level",
+    "otel.event.name",
+    "http.request.method",
+    "url.path",
+    "url.query",
+    "http.route",
+    "network.protocol.version",
+    "url.scheme",
+    "server.address",
+    "server.port",
+    "client.address",
+    "client.port",
+    "user_agent.original",
+    "http.request.header.referer",
+    "request.id",
+    "trace_id",
+    "span_id",
+    "http.response.status_code",
+    "http.request.body.size",
+    "http.response.body.size",
+    "duration_ms",
+    "ttfb_ms",
+    "outcome",
+    "error.type",
+    "probe.category",
+    "probe.rule",
+    "probe.param",
+    "visitor.kind",
+    "visitor.crawler",
+    "enduser.pseudo.id",
+];
+
 fn write_extra(r: &Record, out: &mut Vec<u8>) {
     out.push(b'{');
     let mut first = true;
@@ -97,18 +140,13 @@ fn write_extra(r: &Record, out: &mut Vec<u8>) {
         out.push(b':');
         crate::format::json_value(out, value);
     };
-    if r.client_scanning {
-        field("client.scanning", Value::Bool(true));
-    }
-    if r.client_blocked {
-        field("client.blocked", Value::Bool(true));
-    }
-    if r.robots_disallowed {
-        field("robots.disallowed", Value::Bool(true));
-    }
-    if !r.actions.is_empty() {
-        field("user.actions", Value::List(&r.actions));
-    }
+    // Schema fields the event above does not name go here, so that a field added to
+    // the record reaches `tracing` without an edit in this file.
+    r.for_each_field(|key, value| {
+        if !TRACED.contains(&key) && crate::RESERVED_KEYS.contains(&key) {
+            field(key, value);
+        }
+    });
     for (k, v) in r.extra_fields() {
         field(k, v.as_value());
     }
@@ -143,7 +181,7 @@ mod tests {
             .with_max_level(tracing::Level::DEBUG)
             .with_writer(move || writer.clone())
             .finish();
-        let mut record = Record::event("app.start").with("service.name", "courses");
+        let mut record = Record::event("reqlog.start").with("service.name", "courses");
         record.set_level(Level::Warn);
         tracing::subscriber::with_default(subscriber, || TracingSink.emit(&record));
         let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
@@ -151,7 +189,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         assert_eq!(v["level"], "WARN");
         assert_eq!(v["target"], "reqlog");
-        assert_eq!(v["event.name"], "app.start");
+        assert_eq!(v["otel.event.name"], "reqlog.start");
         let fields: serde_json::Value =
             serde_json::from_str(v["reqlog.fields"].as_str().unwrap()).unwrap();
         assert_eq!(fields["service.name"], "courses");

@@ -29,8 +29,8 @@ pub use ranges::RangesError;
 /// Verifies that a client naming a crawler is that crawler.
 ///
 /// A user agent is a claim anyone can make. [`CrawlerVerifier`] checks the claim the way
-/// each operator documents it, and the record line says `client.verified: true|false`
-/// after `client.crawler`:
+/// each operator documents it, and the record line says `visitor.verified: true|false`
+/// after `visitor.crawler`:
 ///
 /// - **Published ranges**, in line: the client address is in a range list the operator
 ///   publishes (Google's `googlebot.json`, `special-crawlers.json`,
@@ -50,7 +50,7 @@ pub use ranges::RangesError;
 /// An address in the ranges is verified at once. Outside them, an operator that also
 /// documents reverse DNS is asked in the background (with `verify-dns`); one that
 /// documents only ranges (OpenAI, Perplexity, DuckDuckGo) is an impostor, and so is
-/// any operator with ranges when DNS is off. `client.verified` is absent for browsers,
+/// any operator with ranges when DNS is off. `visitor.verified` is absent for browsers,
 /// tools, crawlers whose operator publishes no way to check them, and while the first
 /// lookup for an address runs or DNS does not answer.
 ///
@@ -96,7 +96,7 @@ pub use ranges::RangesError;
 /// - Anything from a crawler's real address: a compromised or misused operator host
 ///   (Google's user-triggered fetchers fetch what any user asks for).
 /// - Crawlers whose operator publishes neither ranges nor a reverse-DNS domain
-///   (ClaudeBot, CCBot, most SEO bots): their lines carry no `client.verified`.
+///   (ClaudeBot, CCBot, most SEO bots): their lines carry no `visitor.verified`.
 /// - A stale snapshot: an operator's new range is an impostor until the data is
 ///   refreshed when DNS is off (with `verify-dns`, reverse DNS still verifies it).
 /// - The address is the one `RequestLog` resolved: behind a proxy that is not
@@ -330,7 +330,7 @@ impl CrawlerVerifier {
 
     /// Published ranges only, no DNS (with the `verify-dns` feature; without it, this
     /// is how the verifier works anyway). A crawler whose operator documents only
-    /// reverse DNS then gets no `client.verified`.
+    /// reverse DNS then gets no `visitor.verified`.
     ///
     /// # Example
     /// ```

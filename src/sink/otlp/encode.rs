@@ -21,6 +21,8 @@ use crate::{FieldValue, Level, Record, Value};
 
 const VARINT: u8 = 0;
 const I64: u8 = 1;
+/// Wire type of `fixed32`.
+const I32: u8 = 5;
 const LEN: u8 = 2;
 
 // LogRecord (logs.proto).
@@ -29,6 +31,9 @@ const LOG_SEVERITY_NUMBER: u8 = 2;
 const LOG_SEVERITY_TEXT: u8 = 3;
 const LOG_BODY: u8 = 5;
 const LOG_ATTRIBUTES: u8 = 6;
+const LOG_FLAGS: u8 = 8;
+const LOG_TRACE_ID: u8 = 9;
+const LOG_SPAN_ID: u8 = 10;
 const LOG_OBSERVED_TIME: u8 = 11;
 const LOG_EVENT_NAME: u8 = 12;
 // ScopeLogs.log_records, ResourceLogs.scope_logs, ExportLogsServiceRequest.resource_logs.
@@ -145,6 +150,9 @@ fn put_any_value(out: &mut Vec<u8>, value: Value<'_>) {
         }
         Value::Timestamp(t) => put_message(out, ANY_STRING, |out| write_rfc3339(t, out)),
         Value::Ip(ip) => put_message(out, ANY_STRING, |out| write_ip(out, ip)),
+        Value::Header(s) => put_message(out, ANY_ARRAY, |out| {
+            put_message(out, LIST_VALUES, |out| put_str(out, ANY_STRING, s));
+        }),
         Value::List(items) => put_message(out, ANY_ARRAY, |out| {
             for item in items {
                 put_message(out, LIST_VALUES, |out| put_any_value(out, item.as_value()));
@@ -183,7 +191,7 @@ fn put_key_value(out: &mut Vec<u8>, field: u8, k: &str, v: Value<'_>) {
 /// The header is written right-aligned into [`HEADER_ROOM`] bytes kept in front of the
 /// record, so the record is never moved; bytes before the returned offset are padding.
 /// Fields are written in field-number order, as protobuf's own encoders do, and the
-/// record's `timestamp`, `level` and `event.name` become the log record's time,
+/// record's `timestamp`, `level` and `otel.event.name` become the log record's time,
 /// severity and body (and event name); every other field is an attribute under the
 /// key the JSON line uses.
 pub(super) fn log_record(record: &Record, buf: &mut Vec<u8>) -> usize {
@@ -205,10 +213,27 @@ pub(super) fn log_record(record: &Record, buf: &mut Vec<u8>) -> usize {
     let event = record.event_name();
     put_message(buf, LOG_BODY, |out| put_str(out, ANY_STRING, event));
     record.for_each_field(|k, v| {
-        if !matches!(k, "timestamp" | "level" | "event.name") {
+        // The log record's own fields carry these.
+        if !matches!(
+            k,
+            "timestamp" | "level" | "otel.event.name" | "trace_id" | "span_id" | "trace_flags"
+        ) {
             put_key_value(buf, LOG_ATTRIBUTES, k, v);
         }
     });
+    if let (Some(trace), Some(span)) = (
+        record.trace_id().and_then(hex_bytes::<16>),
+        record.span_id().and_then(hex_bytes::<8>),
+    ) {
+        let flags = record
+            .trace_flags()
+            .and_then(hex_bytes::<1>)
+            .map_or(0, |f| f[0]);
+        buf.push(key(LOG_FLAGS, I32));
+        buf.extend_from_slice(&u32::from(flags).to_le_bytes());
+        put_bytes(buf, LOG_TRACE_ID, &trace);
+        put_bytes(buf, LOG_SPAN_ID, &span);
+    }
     if nanos != 0 {
         // The record's own time: it is made when the request starts, the moment reqlog
         // observes it (an SDK-made record has both times equal).
@@ -482,7 +507,7 @@ mod tests {
                     "account.login".into(),
                 )])]),
             );
-        record.timestamp = t;
+        record.set_timestamp(t);
         record.set_level(Level::Warn);
         let mut buf = vec![7, 7, 7];
         let start = log_record(&record, &mut buf);
@@ -531,7 +556,7 @@ mod tests {
         for (n, kv) in rec.iter().filter(|(n, _)| *n == 6) {
             let k = decode(bytes(kv));
             assert!(
-                !matches!(bytes(&k[0].1), b"timestamp" | b"level" | b"event.name"),
+                !matches!(bytes(&k[0].1), b"timestamp" | b"level" | b"otel.event.name"),
                 "{n}"
             );
         }
@@ -549,7 +574,7 @@ mod tests {
         for i in 0..300u64 {
             one.clear();
             let mut record = Record::event("e").with("i", i);
-            record.timestamp = SystemTime::now();
+            record.set_timestamp(SystemTime::now());
             let start = log_record(&record, &mut one);
             items.extend_from_slice(&one[start..]);
         }
@@ -609,4 +634,23 @@ mod tests {
             let _ = item_len(&body);
         }
     }
+}
+
+/// `N` bytes from `2N` hex digits (the record's trace ids); `None` for anything else.
+fn hex_bytes<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let b = s.as_bytes();
+    if b.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = (crate::hex::hex_digit(b[2 * i])? << 4) | crate::hex::hex_digit(b[2 * i + 1])?;
+    }
+    Some(out)
+}
+
+fn put_bytes(out: &mut Vec<u8>, field: u8, bytes: &[u8]) {
+    out.push(key(field, LEN));
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
 }

@@ -26,7 +26,7 @@
 //! | --- | --- |
 //! | `time_unix_nano`, `observed_time_unix_nano` | `timestamp` (the request's start) |
 //! | `severity_number`, `severity_text` | `level`: `DEBUG` 5, `INFO` 9, `WARN` 13, `ERROR` 17 |
-//! | `body` (a string), `event_name` | `event.name`: `"http.request"`, `"app.start"`… |
+//! | `body` (a string), `event_name` | `otel.event.name`: `"http.request"`, `"reqlog.start"`… |
 //! | `attributes` | every other field, under the key of the JSON line |
 //! | resource `attributes` | `service.name` and what you add ([`OtlpBuilder::resource_attribute`]) |
 //! | scope | `reqlog`, version of the crate |
@@ -36,7 +36,7 @@
 //! them. Attributes are typed as the JSON line types them: text as strings, integers
 //! as `int_value` (a `u64` above `i64::MAX` as its decimal text), `duration_ms`,
 //! `ttfb_ms` and other floats as `double_value`, booleans as `bool_value`, addresses
-//! as text, `user.actions` and other lists and objects as arrays and key-value lists.
+//! as text, `visitor.actions` and other lists and objects as arrays and key-value lists.
 //! There is no trace context: reqlog does not make trace ids up, and `request.id` is
 //! an attribute like the others.
 //!

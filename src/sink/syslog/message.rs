@@ -203,7 +203,7 @@ mod tests {
     fn record(level: Level) -> Record {
         let mut r = Record::event("http.request").with("note", "x");
         r.set_level(level);
-        r.timestamp = UNIX_EPOCH + Duration::from_micros(1_795_487_405_123_456);
+        r.set_timestamp(UNIX_EPOCH + Duration::from_micros(1_795_487_405_123_456));
         r
     }
 
@@ -230,7 +230,7 @@ mod tests {
             line(&m, &record(Level::Warn)),
             "<132>1 2026-11-24T02:30:05.123456Z web_1 shop:_ 4242 http.request - \
              {\"timestamp\":\"2026-11-24T02:30:05.123456Z\",\"level\":\"WARN\",\
-             \"event.name\":\"http.request\",\"note\":\"x\"}\n"
+             \"otel.event.name\":\"http.request\",\"note\":\"x\"}\n"
         );
         assert_eq!(m.name(), "rfc5424");
     }
@@ -281,7 +281,7 @@ mod tests {
     fn msgid_is_the_event_name_capped_at_32() {
         let m = message(Protocol::Rfc5424, 8192);
         let mut r = Record::event("a.very.long.event.name.beyond.thirty.two");
-        r.timestamp = UNIX_EPOCH;
+        r.set_timestamp(UNIX_EPOCH);
         let text = line(&m, &r);
         assert_eq!(
             text.split(' ').nth(5),

@@ -26,7 +26,7 @@
 //! - `PRI` is facility × 8 + severity, the severity from the record's level: `ERROR` →
 //!   3 (err), `WARN` → 4 (warning), `INFO` → 6 (info), `DEBUG` → 7 (debug).
 //! - `TIMESTAMP` is the record's (request start, UTC, microseconds); `PROCID` the
-//!   process id; `MSGID` the record's `event.name`; no structured data (`-`).
+//!   process id; `MSGID` the record's `otel.event.name`; no structured data (`-`).
 //! - `HOSTNAME`, `APP-NAME`, `PROCID` and `MSGID` keep only printable US-ASCII (other
 //!   characters become `_`) and are cut at the RFC's lengths (255, 48, 128, 32).
 //! - `MSG` is the record in the [message format](SyslogBuilder::msg_format), JSON by

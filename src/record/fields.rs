@@ -1,0 +1,294 @@
+//! The record's fields: one declarative list.
+//!
+//! Each row is one field: its accessor and setter, how it is stored (a [`Slot`], which
+//! also decides how it is written: text, number, milliseconds, a flag written only when
+//! set…), its key on the line, and where the Elastic Common Schema and Google Cloud
+//! Logging presets put it. The record's struct, its accessors and setters, the
+//! published key list ([`RESERVED_KEYS`](super::RESERVED_KEYS)), the order of the line,
+//! the JSON writer's constant key prefixes, the OTLP attributes and the report's key
+//! lookup all come from this list: adding a field is one row here plus the code that
+//! fills it.
+
+use super::slot::{
+    Actions, Bool, End, Flag, Header, Ip, Method, Micros, Name, Num, Severity, Shared, Static,
+    Text, Time,
+};
+
+/// Where a schema preset puts a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// Under the OpenTelemetry key, as it is.
+    Keep,
+    /// Under another key, the value written the same way.
+    As(&'static str),
+    /// Google Cloud Logging: a member of the `httpRequest` object.
+    Http(&'static str),
+    /// The preset's writer has its own rule for it (a unit or a value mapping).
+    Special,
+    /// Not written.
+    Drop,
+}
+
+/// A key of the record schema, with the form the JSON format writes before its value
+/// (`,"url.path":`), so that a key costs one copy of a constant.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SchemaKey {
+    pub(crate) id: FieldId,
+    /// The key on the line (the OpenTelemetry schema, the default).
+    pub(crate) name: &'static str,
+    pub(crate) json: &'static str,
+    /// Where [`Schema::Ecs`](crate::format::Schema::Ecs) puts it.
+    pub(crate) ecs: Place,
+    /// Where [`Schema::GoogleCloud`](crate::format::Schema::GoogleCloud) puts it.
+    pub(crate) gcp: Place,
+}
+
+macro_rules! record_fields {
+    ($(
+        $(#[$doc:meta])*
+        $id:ident: $get:ident / $set:ident -> $out:ty, $slot:ty, $key:literal,
+            ecs $ecs:expr, gcp $gcp:expr;
+    )*) => {
+        /// Names one field of the schema.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub(crate) enum FieldId {
+            $($id,)*
+        }
+
+        /// Every key of the schema, in the order of the line.
+        pub(crate) const SCHEMA: &[SchemaKey] = &[$(
+            SchemaKey {
+                id: FieldId::$id,
+                name: $key,
+                json: concat!(",\"", $key, "\":"),
+                ecs: $ecs,
+                gcp: $gcp,
+            },
+        )*];
+
+        /// The keys of the record schema, in the order of the line; free fields may not
+        /// use them.
+        pub const RESERVED_KEYS: &[&str] = &[$($key),*];
+
+        /// The stored fields of a record.
+        #[derive(Clone, Debug, Default)]
+        pub(crate) struct Fields {
+            $(pub(super) $get: $slot,)*
+        }
+
+        impl FieldId {
+            /// The field a key of the schema names.
+            pub(crate) fn from_key(key: &[u8]) -> Option<FieldId> {
+                $(if key == $key.as_bytes() {
+                    return Some(FieldId::$id);
+                })*
+                None
+            }
+
+            /// This field's key and its forms.
+            pub(crate) fn key(self) -> &'static SchemaKey {
+                &SCHEMA[self as usize]
+            }
+        }
+
+        impl super::Record {
+            $(
+                $(#[$doc])*
+                pub fn $get(&self) -> $out {
+                    self.fields.$get.get(&self.text)
+                }
+
+                pub(crate) fn $set(&mut self, v: <$slot as Slot>::In) {
+                    self.fields.$get.set(v)
+                }
+            )*
+
+            /// Calls `f` with each present field of the schema, in the order of the line.
+            #[inline(always)]
+            pub(crate) fn visit_schema<'a>(
+                &'a self,
+                f: &mut impl FnMut(&'static SchemaKey, Value<'a>),
+            ) {
+                $(
+                    if let Some(v) = self.fields.$get.value(&self.text) {
+                        f(&SCHEMA[FieldId::$id as usize], v);
+                    }
+                )*
+            }
+        }
+    };
+}
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use super::slot::Slot;
+use super::{FieldValue, Level, Value};
+use Place::{As, Drop, Http, Keep, Special};
+
+record_fields! {
+    /// `timestamp`: when the request started (or the event happened).
+    Timestamp: timestamp / set_timestamp -> SystemTime, Time, "timestamp",
+        ecs As("@timestamp"), gcp As("timestamp");
+    /// `level`: the record's severity.
+    Level: level / set_level_field -> Level, Severity, "level",
+        ecs As("log.level"), gcp Special;
+    /// `otel.event.name`: `"http.request"`, `"reqlog.start"`, `"reqlog.dropped"`…
+    /// (OpenTelemetry's key for an event's name outside OTLP, whose log records carry
+    /// it in their own `event_name` field).
+    EventName: event_name / set_event_name -> &'static str, Name, "otel.event.name",
+        ecs As("event.action"), gcp Keep;
+    /// `http.request.method`: the request method.
+    Method: method / set_method -> Option<&http::Method>, Method, "http.request.method",
+        ecs Keep, gcp Http("requestMethod");
+    /// `url.scheme`: `http` or `https`, as the client asked (from a trusted proxy's
+    /// `X-Forwarded-Proto` or `Forwarded: proto=`, else the request's own).
+    Scheme: scheme / set_scheme -> Option<&'static str>, Static, "url.scheme",
+        ecs Keep, gcp Special;
+    /// `url.path`, as received, redacted and length-capped.
+    Path: path / set_path -> Option<&str>, Text, "url.path",
+        ecs Keep, gcp Special;
+    /// `url.query`, redacted and length-capped.
+    Query: query / set_query -> Option<&str>, Text, "url.query",
+        ecs Keep, gcp Keep;
+    /// `http.route`, when the router reported a matched route.
+    Route: route / set_route -> Option<&str>, Text, "http.route",
+        ecs Keep, gcp Keep;
+    /// `network.protocol.version`: `"1.1"`, `"2"`…
+    Protocol: protocol_version / set_protocol_version -> Option<&'static str>, Static, "network.protocol.version",
+        ecs As("http.version"), gcp Special;
+    /// `server.address`: the host the client asked for (the `Host` header or
+    /// `:authority`), without its port.
+    ServerAddress: server_address / set_server_address -> Option<&str>, Text, "server.address",
+        ecs As("url.domain"), gcp Keep;
+    /// `server.port`: the port the client asked for, when the `Host` header or
+    /// `:authority` names one.
+    ServerPort: server_port / set_server_port -> Option<u16>, Num<u16>, "server.port",
+        ecs As("url.port"), gcp Keep;
+    /// `client.address`: the resolved (and possibly masked) client address.
+    ClientAddress: client_address / set_client_address -> Option<IpAddr>, Ip, "client.address",
+        ecs As("client.ip"), gcp Http("remoteIp");
+    /// `client.port`: the client's port, when the client is the connection's peer.
+    ClientPort: client_port / set_client_port -> Option<u16>, Num<u16>, "client.port",
+        ecs Keep, gcp Keep;
+    /// `user_agent.original`, length-capped.
+    UserAgent: user_agent / set_user_agent -> Option<&str>, Text, "user_agent.original",
+        ecs Keep, gcp Http("userAgent");
+    /// `user_agent.synthetic.type`: `"bot"` for crawlers and scanners.
+    Synthetic: user_agent_synthetic / set_user_agent_synthetic -> Option<&'static str>, Static,
+        "user_agent.synthetic.type",
+        ecs Keep, gcp Keep;
+    /// `http.request.header.referer`: the `Referer` header, redacted (written as a
+    /// one-item array, as OpenTelemetry's header attributes are).
+    Referer: referer / set_referer -> Option<&str>, Header, "http.request.header.referer",
+        ecs As("http.request.referrer"), gcp Http("referer");
+    /// `request.id`: the request id (`x-request-id`).
+    RequestId: request_id / set_request_id -> Option<&str>, Text, "request.id",
+        ecs As("http.request.id"), gcp Keep;
+    /// `trace_id`: the W3C trace id of the request's `traceparent`, 32 lowercase hex
+    /// digits.
+    TraceId: trace_id / set_trace_id -> Option<&str>, Text, "trace_id",
+        ecs As("trace.id"), gcp Special;
+    /// `span_id`: the parent span id of the request's `traceparent`, 16 lowercase hex
+    /// digits.
+    SpanId: span_id / set_span_id -> Option<&str>, Text, "span_id",
+        ecs As("span.id"), gcp As("logging.googleapis.com/spanId");
+    /// `trace_flags`: the `traceparent`'s flags, two hex digits (`01`: sampled).
+    TraceFlags: trace_flags / set_trace_flags -> Option<&str>, Text, "trace_flags",
+        ecs Drop, gcp Special;
+    /// `rpc.system.name`: `"grpc"` for gRPC calls.
+    RpcSystem: rpc_system / set_rpc_system -> Option<&'static str>, Static, "rpc.system.name",
+        ecs Keep, gcp Keep;
+    /// `rpc.method`: the fully qualified gRPC method (`helloworld.Greeter/SayHello`).
+    RpcMethod: rpc_method / set_rpc_method -> Option<&str>, Text, "rpc.method",
+        ecs Keep, gcp Keep;
+    /// `rpc.response.status_code`: the gRPC status name (`"OK"`, `"NOT_FOUND"`).
+    RpcStatus: rpc_status / set_rpc_status -> Option<&'static str>, Static, "rpc.response.status_code",
+        ecs Keep, gcp Keep;
+    /// `http.response.status_code`; `None` when no response was produced.
+    Status: status / set_status -> Option<u16>, Num<u16>, "http.response.status_code",
+        ecs Keep, gcp Http("status");
+    /// `http.request.body.size`: request body bytes the application read.
+    RequestBodySize: request_body_size / set_request_body_size -> Option<u64>, Num<u64>,
+        "http.request.body.size",
+        ecs As("http.request.body.bytes"), gcp Keep;
+    /// `http.response.body.size`: response body bytes sent.
+    ResponseBodySize: response_body_size / set_response_body_size -> Option<u64>, Num<u64>,
+        "http.response.body.size",
+        ecs As("http.response.body.bytes"), gcp Special;
+    /// `duration_ms` in microseconds: from the request to the last response byte.
+    Duration: duration_micros / set_duration_micros -> Option<u64>, Micros, "duration_ms",
+        ecs Special, gcp Special;
+    /// `ttfb_ms` in microseconds: from the request to the response head.
+    Ttfb: ttfb_micros / set_ttfb_micros -> Option<u64>, Micros, "ttfb_ms",
+        ecs Keep, gcp Keep;
+    /// `outcome`.
+    Outcome: outcome / set_outcome -> Option<super::Outcome>, End, "outcome",
+        ecs Special, gcp Keep;
+    /// `error.type`: why a request failed (`"500"`, `"panic"`, `"service_error"`,
+    /// `"body_error"`); absent for requests that did not.
+    ErrorType: error_type / set_error_type -> Option<&'static str>, Static, "error.type",
+        ecs Keep, gcp Keep;
+    /// `probe.category`, when the detector flagged the request.
+    ProbeCategory: probe_category / set_probe_category -> Option<&'static str>, Static, "probe.category",
+        ecs As("rule.category"), gcp Keep;
+    /// `probe.rule`: the rule that named the probe.
+    ProbeRule: probe_rule / set_probe_rule -> Option<&str>, Shared, "probe.rule",
+        ecs As("rule.name"), gcp Keep;
+    /// `probe.param`: the query parameter a payload was found in.
+    ProbeParam: probe_param / set_probe_param -> Option<&str>, Shared, "probe.param",
+        ecs Keep, gcp Keep;
+    /// `visitor.kind`: `browser`, `crawler`, `scanner`, `tool`…
+    VisitorKind: visitor_kind / set_visitor_kind -> Option<&'static str>, Static, "visitor.kind",
+        ecs Keep, gcp Keep;
+    /// `visitor.crawler`: the crawler the user agent names.
+    Crawler: crawler / set_crawler -> Option<&'static str>, Static, "visitor.crawler",
+        ecs Keep, gcp Keep;
+    /// `visitor.verified`: whether the crawler the user agent names is that crawler
+    /// (published ranges or forward-confirmed reverse DNS); `None` when not checked or
+    /// not known yet.
+    Verified: client_verified / set_client_verified -> Option<bool>, Bool, "visitor.verified",
+        ecs Keep, gcp Keep;
+    /// `visitor.scanning`: the client is flagged as a scanner (404 rate).
+    Scanning: scanning / set_scanning -> bool, Flag, "visitor.scanning",
+        ecs Keep, gcp Keep;
+    /// `visitor.blocked`: the request was refused.
+    Blocked: blocked / set_blocked -> bool, Flag, "visitor.blocked",
+        ecs Keep, gcp Keep;
+    /// `robots.disallowed`: a crawler fetched a path that the site's robots.txt
+    /// (given to [`ProbeDetector::robots_txt`](crate::probe::ProbeDetector::robots_txt))
+    /// disallows for it.
+    RobotsDisallowed: robots_disallowed / set_robots_disallowed -> bool, Flag, "robots.disallowed",
+        ecs Keep, gcp Keep;
+    /// `visitor.actions`: the business actions handlers attached, in order.
+    Actions: actions / push_action -> &[FieldValue], Actions, "visitor.actions",
+        ecs Keep, gcp Keep;
+    /// `enduser.pseudo.id`: the pseudonymous user identifier.
+    UserId: user_id / set_user_id -> Option<&str>, Text, "enduser.pseudo.id",
+        ecs As("user.id"), gcp Keep;
+}
+
+/// Keys of earlier versions, and the field each became: `reqlog report` reads lines
+/// written with either.
+pub(crate) const RENAMED: &[(&str, FieldId)] = &[
+    ("event.name", FieldId::EventName),
+    ("client.kind", FieldId::VisitorKind),
+    ("client.crawler", FieldId::Crawler),
+    ("client.verified", FieldId::Verified),
+    ("client.scanning", FieldId::Scanning),
+    ("client.blocked", FieldId::Blocked),
+    ("user.actions", FieldId::Actions),
+    ("user.id", FieldId::UserId),
+];
+
+impl FieldId {
+    /// The field a key names, in this version's schema or under an earlier name.
+    pub(crate) fn from_any_key(key: &[u8]) -> Option<FieldId> {
+        FieldId::from_key(key).or_else(|| {
+            RENAMED
+                .iter()
+                .find(|(old, _)| old.as_bytes() == key)
+                .map(|&(_, id)| id)
+        })
+    }
+}
