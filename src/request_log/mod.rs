@@ -7,6 +7,7 @@
 //! - `request_body.rs` — counts request bytes read;
 //! - `finish.rs` — writes the record exactly once (end, error, abort, panic, upgrade);
 //! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
+//! - `trace_context.rs` — the caller's W3C trace ([`TraceContext`]);
 //! - `start.rs` — the `app.start` record.
 
 mod body;
@@ -20,6 +21,7 @@ mod request_body;
 mod request_id;
 mod service;
 mod start;
+mod trace_context;
 
 pub use body::ResponseBody;
 pub(crate) use client_ip::{mask, peer, resolve, Client, Proxies, Resolved};
@@ -31,3 +33,4 @@ pub use redact::{DEFAULT_REDACTED_PARAMS, REDACTED};
 pub use request_body::RequestBody;
 pub use service::RequestLogService;
 pub use start::AppStart;
+pub use trace_context::TraceContext;
