@@ -93,7 +93,9 @@ pub use ipnet::IpNet;
 pub use record::{
     FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
-pub use request_log::{default_level, AppStart, RequestLog, DEFAULT_REDACTED_PARAMS, REDACTED};
+pub use request_log::{
+    default_level, AppStart, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS, REDACTED,
+};
 
 /// The README's examples, compiled as doctests so they stay true.
 #[cfg(doctest)]

@@ -176,6 +176,25 @@ impl RecordHandle {
         self.cell.client.logged()
     }
 
+    /// The line's `request.id` (the same as the
+    /// [`RequestId`](crate::request_log::RequestId) extension and the response's
+    /// `x-request-id`). It copies the text out of the record; a handler that only needs
+    /// the id should take the `RequestId` extension, which does not.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::RecordHandle;
+    ///
+    /// fn tag_error(req: &http::Request<()>) -> String {
+    ///     let id = RecordHandle::from_request(req).and_then(|record| record.request_id());
+    ///     format!("something failed (request {})", id.as_deref().unwrap_or("?"))
+    /// }
+    /// # assert_eq!(tag_error(&http::Request::new(())), "something failed (request ?)");
+    /// ```
+    pub fn request_id(&self) -> Option<String> {
+        self.lock().request_id().map(str::to_owned)
+    }
+
     /// Whether the line was already written.
     pub fn is_finished(&self) -> bool {
         self.cell.finished.load(Ordering::Acquire)

@@ -57,6 +57,7 @@ pub(crate) struct Config {
     pub(crate) level_for: Option<Arc<LevelFn>>,
     pub(crate) max_field_len: usize,
     pub(crate) set_response_id: bool,
+    pub(crate) request_id_header: bool,
 }
 
 impl Config {
@@ -102,6 +103,8 @@ impl fmt::Debug for RequestLog {
             .field("mask_client_ip", &c.mask)
             .field("level_for", &c.level_for.is_some())
             .field("max_field_len", &c.max_field_len)
+            .field("set_response_request_id", &c.set_response_id)
+            .field("request_id_header", &c.request_id_header)
             .finish()
     }
 }
@@ -121,6 +124,7 @@ impl RequestLog {
                 level_for: None,
                 max_field_len: 4096,
                 set_response_id: true,
+                request_id_header: true,
             }),
         }
     }
@@ -334,6 +338,40 @@ impl RequestLog {
     /// has none (default: yes).
     pub fn set_response_request_id(mut self, yes: bool) -> Self {
         self.config().set_response_id = yes;
+        self
+    }
+
+    /// Whether the request handed to the inner service carries the line's id in its
+    /// `x-request-id` header (default: yes), so that inner layers (a tower-http
+    /// `TraceLayer`, a proxy handler forwarding headers) see the same id as the line.
+    ///
+    /// The header is set to the line's id, replacing any the client sent: an incoming
+    /// id is the line's only when a trusted proxy sent it (see
+    /// [`trust_proxies`](Self::trust_proxies)), so another client's `x-request-id`
+    /// never reaches the application as if it named the request. With `false`, the
+    /// request's headers are left as they came (the client's own `x-request-id`
+    /// included); the [`RequestId`](crate::request_log::RequestId) extension is there
+    /// either way.
+    ///
+    /// Setting the header can make the request's header map grow (an allocation) when
+    /// it is full; turn it off if nothing inside reads the header.
+    ///
+    /// # Example
+    /// ```
+    /// use axum::{http::HeaderMap, routing::get, Router};
+    ///
+    /// // The handler sees the line's id in the header (and in the `RequestId` extension).
+    /// async fn handler(headers: HeaderMap) -> String {
+    ///     let id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    ///     format!("request {}", id.unwrap_or("?"))
+    /// }
+    ///
+    /// let app: Router = Router::new()
+    ///     .route("/", get(handler))
+    ///     .layer(reqlog::RequestLog::new().request_id_header(true));
+    /// ```
+    pub fn request_id_header(mut self, yes: bool) -> Self {
+        self.config().request_id_header = yes;
         self
     }
 

@@ -7,11 +7,14 @@
 //! - `request_body.rs` — counts request bytes read;
 //! - `finish.rs` — writes the record exactly once (end, error, abort, panic, upgrade);
 //! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
+//! - `correlation.rs`, `trace_context.rs` — the line's id and the caller's trace, handed
+//!   to the application ([`RequestId`], [`TraceContext`]);
 //! - `start.rs` — the `reqlog.start` record.
 
 mod body;
 mod capture;
 mod client_ip;
+mod correlation;
 mod finish;
 mod future;
 mod layer;
@@ -20,6 +23,7 @@ mod request_body;
 mod request_id;
 mod service;
 mod start;
+mod trace_context;
 
 pub use body::ResponseBody;
 pub(crate) use client_ip::{mask, peer, resolve, Client, Proxies, Resolved};
@@ -29,5 +33,7 @@ pub use layer::RequestLog;
 pub(crate) use redact::write_redacting_emails;
 pub use redact::{DEFAULT_REDACTED_PARAMS, REDACTED};
 pub use request_body::RequestBody;
+pub use request_id::RequestId;
 pub use service::RequestLogService;
 pub use start::AppStart;
+pub use trace_context::TraceContext;

@@ -1,10 +1,14 @@
-//! `request.id`: the incoming `x-request-id` when it is sane, else a fresh random one.
+//! `request.id`: the incoming `x-request-id` when it is sane, else a fresh random one;
+//! and [`RequestId`], the same id handed to the application.
 
 use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 
 use bytes::BytesMut;
 use http::HeaderValue;
+
+use crate::hex::lower_hex_u64;
 
 /// The header read and set.
 pub(crate) static X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
@@ -50,25 +54,11 @@ pub(crate) fn is_sane(value: &[u8]) -> bool {
     !value.is_empty() && value.len() <= MAX_LEN && value.iter().all(|b| (0x21..=0x7e).contains(b))
 }
 
-/// The 16 lowercase hex digits of `x`, most significant first, without a loop: the
-/// nibbles are spread one per byte, then each becomes `'0'..='9'` or `'a'..='f'`.
-fn hex(x: u64) -> [u8; 16] {
-    const ONES: u128 = u128::MAX / 255; // 0x0101…01
-    let mut v = u128::from(x);
-    v = (v | v << 32) & 0x0000_0000_ffff_ffff_0000_0000_ffff_ffff;
-    v = (v | v << 16) & 0x0000_ffff_0000_ffff_0000_ffff_0000_ffff;
-    v = (v | v << 8) & 0x00ff_00ff_00ff_00ff_00ff_00ff_00ff_00ff;
-    v = (v | v << 4) & (ONES * 0x0f);
-    // A nibble of 10 or more carries into bit 4 when 6 is added.
-    let letters = ((v + ONES * 6) >> 4) & ONES;
-    (v + ONES * u128::from(b'0') + letters * u128::from(b'a' - b'0' - 10)).to_be_bytes()
-}
-
 /// A fresh random id as a header value.
 pub(crate) fn generate() -> HeaderValue {
     let mut text = [0u8; GENERATED_LEN];
-    text[..16].copy_from_slice(&hex(next_u64()));
-    text[16..].copy_from_slice(&hex(next_u64()));
+    text[..16].copy_from_slice(&lower_hex_u64(next_u64()));
+    text[16..].copy_from_slice(&lower_hex_u64(next_u64()));
     let bytes = IDS
         .try_with(|slab| {
             let mut slab = slab.borrow_mut();
@@ -81,6 +71,96 @@ pub(crate) fn generate() -> HeaderValue {
         .unwrap_or_else(|_| bytes::Bytes::copy_from_slice(&text));
     // Hex digits are always a valid header value.
     HeaderValue::from_maybe_shared(bytes).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// The id of the request's line (`request.id`), for handlers, inner layers and calls
+/// to other services.
+///
+/// [`RequestLog`](crate::RequestLog) puts one in the request extensions of every request
+/// it logs (not those left out by [`skip`](crate::RequestLog::skip)), before the inner
+/// service runs. It is the id on the line and in the response's `x-request-id`: the
+/// incoming `x-request-id` when a trusted proxy sent a sane one, else a fresh random
+/// id. By default the request's `x-request-id` header carries it too (see
+/// [`RequestLog::request_id_header`](crate::RequestLog::request_id_header)).
+///
+/// Cloning it is cheap (a reference-counted [`HeaderValue`]). Its text is 1 to 128
+/// visible ASCII characters.
+///
+/// # Example
+/// ```
+/// use axum::{routing::get, Extension, Router};
+/// use reqlog::request_log::RequestId;
+///
+/// async fn handler(Extension(id): Extension<RequestId>) -> String {
+///     // Quote it in your own logs, errors and calls to other services.
+///     format!("your request is {}", id.as_str())
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/", get(handler))
+///     .layer(reqlog::RequestLog::new());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RequestId(HeaderValue);
+
+impl RequestId {
+    /// An id from a header value, if it is 1 to 128 visible ASCII characters (what
+    /// `RequestLog` keeps from a trusted proxy). For tests of handlers that take one.
+    ///
+    /// # Example
+    /// ```
+    /// use http::HeaderValue;
+    /// use reqlog::request_log::RequestId;
+    ///
+    /// let id = RequestId::new(HeaderValue::from_static("abc-123")).unwrap();
+    /// assert_eq!(id.as_str(), "abc-123");
+    /// assert!(RequestId::new(HeaderValue::from_static("has space")).is_none());
+    /// ```
+    pub fn new(value: HeaderValue) -> Option<RequestId> {
+        is_sane(value.as_bytes()).then_some(RequestId(value))
+    }
+
+    /// The id's text, as on the line.
+    ///
+    /// # Example
+    /// ```
+    /// # let id = reqlog::request_log::RequestId::new(http::HeaderValue::from_static("abc-123")).unwrap();
+    /// tracing::info!(request_id = id.as_str(), "charging the card");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        // Only sane values are kept (visible ASCII), so this never takes the fallback.
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The id as a header value, to send on to another service.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::request_log::RequestId;
+    ///
+    /// fn call_billing(id: &RequestId) -> http::Request<()> {
+    ///     http::Request::post("http://billing.internal/charge")
+    ///         .header("x-request-id", id.header_value().clone())
+    ///         .body(())
+    ///         .unwrap()
+    /// }
+    /// # let id = RequestId::new(http::HeaderValue::from_static("abc-123")).unwrap();
+    /// # assert_eq!(call_billing(&id).headers()["x-request-id"], "abc-123");
+    /// ```
+    pub fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+
+    /// The id chosen for a line, already known to be sane or generated.
+    pub(crate) fn of_line(value: HeaderValue) -> RequestId {
+        RequestId(value)
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RequestId").field(&self.as_str()).finish()
+    }
 }
 
 #[cfg(test)]
@@ -99,18 +179,6 @@ mod tests {
     }
 
     #[test]
-    fn hex_digits_are_those_of_format() {
-        let mut x = 0x0123_4567_89ab_cdef_u64;
-        for _ in 0..1000 {
-            assert_eq!(hex(x), format!("{x:016x}").as_bytes());
-            x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17);
-        }
-        for x in [0, u64::MAX, 0xa, 0x9, 0xf0f0_f0f0_0f0f_0f0f] {
-            assert_eq!(hex(x), format!("{x:016x}").as_bytes());
-        }
-    }
-
-    #[test]
     fn generated_ids_are_unique_hex() {
         let mut seen = std::collections::HashSet::new();
         for _ in 0..2000 {
@@ -120,5 +188,21 @@ mod tests {
             assert!(s.bytes().all(|b| b.is_ascii_hexdigit()));
             assert!(seen.insert(s));
         }
+    }
+
+    #[test]
+    fn request_ids_are_sane_text() {
+        let id = RequestId::of_line(generate());
+        assert_eq!(id.as_str().len(), 32);
+        assert_eq!(id.header_value().as_bytes(), id.as_str().as_bytes());
+        assert_eq!(
+            format!(
+                "{:?}",
+                RequestId::new(HeaderValue::from_static("a-1")).unwrap()
+            ),
+            "RequestId(\"a-1\")"
+        );
+        assert!(RequestId::new(HeaderValue::from_static("")).is_none());
+        assert!(RequestId::new(HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap()).is_none());
     }
 }

@@ -430,6 +430,11 @@ mod tests {
                     msg = &msg[n + len as usize..];
                     out.push((tag >> 3, F::B(body.to_vec())));
                 }
+                5 => {
+                    let v = u32::from_le_bytes(msg[..4].try_into().unwrap());
+                    msg = &msg[4..];
+                    out.push((tag >> 3, F::Fixed(u64::from(v))));
+                }
                 w => panic!("wire type {w}"),
             }
         }
@@ -560,6 +565,48 @@ mod tests {
                 "{n}"
             );
         }
+    }
+
+    /// The trace on the line goes into the log record's own fields (flags 8, trace id
+    /// 9, span id 10, as bytes), not into attributes.
+    #[test]
+    fn the_trace_goes_into_the_log_records_fields() {
+        let mut record = Record::event("http.request");
+        let t = record.push_text("4bf92f3577b34da6a3ce929d0e0e4736");
+        record.set_trace_id(t);
+        let s = record.push_text("00f067aa0ba902b7");
+        record.set_span_id(s);
+        let f = record.push_text("01");
+        record.set_trace_flags(f);
+        let mut buf = Vec::new();
+        let start = log_record(&record, &mut buf);
+        let outer = decode(&buf[start..]);
+        let rec = decode(bytes(&outer[0].1));
+        let field = |n: u64| rec.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
+        assert_eq!(field(8), Some(&F::Fixed(1)));
+        let trace: Vec<u8> = (0..16)
+            .map(|i| {
+                u8::from_str_radix(&"4bf92f3577b34da6a3ce929d0e0e4736"[2 * i..2 * i + 2], 16)
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(field(9), Some(&F::B(trace)));
+        assert_eq!(
+            field(10),
+            Some(&F::B(vec![0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]))
+        );
+        for (n, kv) in rec.iter().filter(|(n, _)| *n == 6) {
+            let k = decode(bytes(kv));
+            let key = bytes(&k[0].1);
+            assert!(
+                !matches!(key, b"trace_id" | b"span_id" | b"trace_flags"),
+                "{n}"
+            );
+        }
+        let numbers: Vec<u64> = rec.iter().map(|(n, _)| *n).collect();
+        let mut sorted = numbers.clone();
+        sorted.sort();
+        assert_eq!(numbers, sorted, "fields in field-number order");
     }
 
     #[test]
