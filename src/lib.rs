@@ -69,7 +69,7 @@
 //! - `tracing`: the `TracingSink` in [`sink`], one `tracing` event per record.
 //! - `otlp`: the `Otlp` sink in [`sink`], records as OpenTelemetry log records sent in
 //!   batches to a collector over OTLP/HTTP (protobuf).
-//! - `redis`: [`ProbeDetector`](probe::ProbeDetector) state shared by many instances
+//! - `redis`: [`ProbeDetector`] state shared by many instances
 //!   through Redis (`RedisState` in [`probe`]).
 //! - `verify-dns`: [`CrawlerVerifier`](probe::CrawlerVerifier) checks crawlers by
 //!   forward-confirmed reverse DNS (hickory-resolver), not only by published ranges.
@@ -90,6 +90,7 @@ pub mod sink;
 
 pub use actions::{Actions, UserActions};
 pub use ipnet::IpNet;
+pub use probe::ProbeDetector;
 pub use record::{
     FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
