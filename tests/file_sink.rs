@@ -256,7 +256,7 @@ fn gzip_compresses_rotated_files_to_whole_lines_and_leaves_no_tmp() {
         .max_size(16 * 1024)
         .keep(1_000)
         .gzip(true)
-        .sink()
+        .finish()
         .unwrap();
     assert_eq!(
         sink.describe(),
@@ -315,7 +315,7 @@ fn reopens_the_path_on_sighup_after_logrotate_moved_the_file() {
     let path = dir.join("access.log");
     let (sink, guard) = RotatingFile::builder(&path)
         .reopen_on(Signal::Hup)
-        .sink()
+        .finish()
         .unwrap();
     for i in 0..100 {
         sink.emit(&record(i));
@@ -409,7 +409,7 @@ fn a_missing_directory_is_an_error_that_names_the_path() {
         !dir.join("no-such-dir").exists(),
         "the directory was created"
     );
-    assert!(RotatingFile::builder(&path).sink().is_err());
+    assert!(RotatingFile::builder(&path).finish().is_err());
 }
 
 #[test]
@@ -444,7 +444,7 @@ fn sink_with_keeps_the_given_format() {
     let dir = TempDir::new("logfmt");
     let path = dir.join("access.log");
     let (sink, guard) = RotatingFile::builder(&path)
-        .sink_with(NonBlocking::builder().format(reqlog::format::Logfmt))
+        .finish_with(NonBlocking::builder().format(reqlog::format::Logfmt))
         .unwrap();
     sink.emit(&Record::event("app.start"));
     assert!(sink.flush());

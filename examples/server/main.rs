@@ -169,8 +169,8 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
             if let Some(bytes) = args.rotate_size {
                 file = file.max_size(bytes);
             }
-            let file = file.open().map_err(|e| e.to_string())?;
-            Ok(builder.name(path.display().to_string()).finish(file))
+            file.finish_with(builder.name(path.display().to_string()))
+                .map_err(|e| e.to_string())
         }
     }
 }
