@@ -313,6 +313,7 @@ async fn round_trip(rs: &Rsyslogd, builder: SyslogBuilder, transport: &str, prot
                     "{m}"
                 );
             }
+            other => panic!("no expectation for {other:?}: add one"),
         }
         let raw = s("raw");
         if raw.contains("/big") {

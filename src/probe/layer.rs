@@ -14,6 +14,7 @@ use ipnet::IpNet;
 
 /// How flagged clients are answered when blocking is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Block {
     /// `403 Forbidden` at once.
     Forbidden,

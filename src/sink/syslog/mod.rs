@@ -141,6 +141,7 @@ pub struct SyslogBuilder {
 
 /// The header and framing of the messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// RFC 5424: `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - MSG`. The default
     /// over UDP and TCP.
@@ -158,6 +159,7 @@ pub enum Protocol {
 /// apart. The kernel's facility (0) is left out: local daemons reset it on messages
 /// from programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Facility {
     /// 1: user-level messages (the default).
     #[default]
