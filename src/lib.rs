@@ -76,7 +76,7 @@
 //! - `cli`: the `reqlog` command (`reqlog report`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod actions;
 pub mod format;
