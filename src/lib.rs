@@ -57,9 +57,17 @@
 //!
 //! # Modules
 //!
-//! - [`request_log`]: the layer, its service, future and bodies.
-//! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], memory, closure).
-//! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`]).
+//! - [`request_log`]: the layer ([`RequestLog`]), its service, future and bodies, and
+//!   the `app.start` record ([`AppStart`]).
+//! - [`probe`]: [`ProbeDetector`], which flags hack probes and names crawlers,
+//!   scanners and tools, and the [`Classifier`](probe::Classifier) it runs.
+//! - [`actions`]: [`UserActions`], what users do (logins, purchases…) on the request's
+//!   line, with a pseudonymous user id.
+//! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], a rotating file,
+//!   syslog, OTLP, `tracing`, memory, closure).
+//! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`],
+//!   [`format::Logfmt`], [`format::Combined`]).
+//! - `report` (feature `cli`): reading the logs back, what `reqlog report` shows.
 //!
 //! # Features
 //!
