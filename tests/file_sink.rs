@@ -440,7 +440,7 @@ fn a_failed_rotation_keeps_every_line_in_the_live_file_and_is_retried() {
 }
 
 #[test]
-fn sink_with_keeps_the_given_format() {
+fn finish_with_keeps_the_given_format() {
     let dir = TempDir::new("logfmt");
     let path = dir.join("access.log");
     let (sink, guard) = RotatingFile::builder(&path)
@@ -450,6 +450,25 @@ fn sink_with_keeps_the_given_format() {
     assert!(sink.flush());
     drop((sink, guard));
     let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("event.name=app.start"), "{text}");
+}
+
+/// The names from before the rename to `finish` still work in 0.1 (deprecated).
+#[test]
+#[allow(deprecated)]
+fn the_old_builder_names_still_work() {
+    let dir = TempDir::new("old-names");
+    let path = dir.join("access.log");
+    let (sink, guard) = RotatingFile::builder(&path).sink().unwrap();
+    sink.emit(&Record::event("app.start"));
+    drop((sink, guard));
+    let (sink, guard) = RotatingFile::builder(&path)
+        .sink_with(NonBlocking::builder().format(reqlog::format::Logfmt))
+        .unwrap();
+    sink.emit(&Record::event("app.start"));
+    drop((sink, guard));
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"event.name\":\"app.start\""), "{text}");
     assert!(text.contains("event.name=app.start"), "{text}");
 }
 
