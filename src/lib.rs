@@ -57,9 +57,17 @@
 //!
 //! # Modules
 //!
-//! - [`request_log`]: the layer, its service, future and bodies.
-//! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], memory, closure).
-//! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`]).
+//! - [`request_log`]: the layer ([`RequestLog`]), its service, future and bodies, and
+//!   the `app.start` record ([`AppStart`]).
+//! - [`probe`]: [`ProbeDetector`], which flags hack probes and names crawlers,
+//!   scanners and tools, and the [`Classifier`](probe::Classifier) it runs.
+//! - [`actions`]: [`UserActions`], what users do (logins, purchases…) on the request's
+//!   line, with a pseudonymous user id.
+//! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], a rotating file,
+//!   syslog, OTLP, `tracing`, memory, closure).
+//! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`],
+//!   [`format::Logfmt`], [`format::Combined`]).
+//! - `report` (feature `cli`): reading the logs back, what `reqlog report` shows.
 //!
 //! # Features
 //!
@@ -69,14 +77,14 @@
 //! - `tracing`: the `TracingSink` in [`sink`], one `tracing` event per record.
 //! - `otlp`: the `Otlp` sink in [`sink`], records as OpenTelemetry log records sent in
 //!   batches to a collector over OTLP/HTTP (protobuf).
-//! - `redis`: [`ProbeDetector`](probe::ProbeDetector) state shared by many instances
+//! - `redis`: [`ProbeDetector`] state shared by many instances
 //!   through Redis (`RedisState` in [`probe`]).
 //! - `verify-dns`: [`CrawlerVerifier`](probe::CrawlerVerifier) checks crawlers by
 //!   forward-confirmed reverse DNS (hickory-resolver), not only by published ranges.
 //! - `cli`: the `reqlog` command (`reqlog report`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod actions;
 pub mod format;
@@ -90,6 +98,7 @@ pub mod sink;
 
 pub use actions::{Actions, UserActions};
 pub use ipnet::IpNet;
+pub use probe::ProbeDetector;
 pub use record::{
     FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };

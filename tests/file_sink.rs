@@ -256,7 +256,7 @@ fn gzip_compresses_rotated_files_to_whole_lines_and_leaves_no_tmp() {
         .max_size(16 * 1024)
         .keep(1_000)
         .gzip(true)
-        .sink()
+        .finish()
         .unwrap();
     assert_eq!(
         sink.describe(),
@@ -315,7 +315,7 @@ fn reopens_the_path_on_sighup_after_logrotate_moved_the_file() {
     let path = dir.join("access.log");
     let (sink, guard) = RotatingFile::builder(&path)
         .reopen_on(Signal::Hup)
-        .sink()
+        .finish()
         .unwrap();
     for i in 0..100 {
         sink.emit(&record(i));
@@ -409,7 +409,7 @@ fn a_missing_directory_is_an_error_that_names_the_path() {
         !dir.join("no-such-dir").exists(),
         "the directory was created"
     );
-    assert!(RotatingFile::builder(&path).sink().is_err());
+    assert!(RotatingFile::builder(&path).finish().is_err());
 }
 
 #[test]
@@ -440,17 +440,36 @@ fn a_failed_rotation_keeps_every_line_in_the_live_file_and_is_retried() {
 }
 
 #[test]
-fn sink_with_keeps_the_given_format() {
+fn finish_with_keeps_the_given_format() {
     let dir = TempDir::new("logfmt");
     let path = dir.join("access.log");
     let (sink, guard) = RotatingFile::builder(&path)
-        .sink_with(NonBlocking::builder().format(reqlog::format::Logfmt))
+        .finish_with(NonBlocking::builder().format(reqlog::format::Logfmt))
         .unwrap();
     sink.emit(&Record::event("reqlog.start"));
     assert!(sink.flush());
     drop((sink, guard));
     let text = fs::read_to_string(&path).unwrap();
     assert!(text.contains("otel.event.name=reqlog.start"), "{text}");
+}
+
+/// The names from before the rename to `finish` still work in 0.1 (deprecated).
+#[test]
+#[allow(deprecated)]
+fn the_old_builder_names_still_work() {
+    let dir = TempDir::new("old-names");
+    let path = dir.join("access.log");
+    let (sink, guard) = RotatingFile::builder(&path).sink().unwrap();
+    sink.emit(&Record::event("app.start"));
+    drop((sink, guard));
+    let (sink, guard) = RotatingFile::builder(&path)
+        .sink_with(NonBlocking::builder().format(reqlog::format::Logfmt))
+        .unwrap();
+    sink.emit(&Record::event("app.start"));
+    drop((sink, guard));
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"event.name\":\"app.start\""), "{text}");
+    assert!(text.contains("event.name=app.start"), "{text}");
 }
 
 #[test]

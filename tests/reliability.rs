@@ -141,7 +141,7 @@ async fn rotating_file_exactly_one_line_per_request_across_rotations() {
     let (sink, guard) = RotatingFile::builder(&path)
         .max_size(64 * 1024)
         .keep(1_000)
-        .sink()
+        .finish()
         .unwrap();
     load_then_shut_down(sink, guard).await;
 

@@ -246,7 +246,7 @@ async fn round_trip(rs: &Rsyslogd, builder: SyslogBuilder, transport: &str, prot
         .app_name(APP)
         .hostname(HOST)
         .facility(Facility::Local3)
-        .sink()
+        .finish()
         .unwrap();
     assert!(sink.describe().starts_with(&format!("syslog {transport}:")));
     // Trusted, so that the test's own X-Request-Id names each line.
@@ -313,6 +313,7 @@ async fn round_trip(rs: &Rsyslogd, builder: SyslogBuilder, transport: &str, prot
                     "{m}"
                 );
             }
+            other => panic!("no expectation for {other:?}: add one"),
         }
         let raw = s("raw");
         if raw.contains("/big") {
@@ -415,7 +416,7 @@ fn tcp_reconnects_when_the_collector_closes() {
     let (sink, guard) = Syslog::builder()
         .tcp(listener.local_addr().unwrap())
         .app_name("t")
-        .sink()
+        .finish()
         .unwrap();
     let accept = |listener: &TcpListener| {
         let (stream, _) = listener.accept().unwrap();
@@ -444,12 +445,12 @@ fn tcp_reconnects_when_the_collector_closes() {
 #[test]
 fn no_daemon_is_an_error_at_start_up() {
     let path = std::env::temp_dir().join(format!("reqlog-syslog-none-{}.sock", std::process::id()));
-    let err = Syslog::builder().unix(&path).sink().unwrap_err();
+    let err = Syslog::builder().unix(&path).finish().unwrap_err();
     assert!(
         err.to_string()
             .starts_with("cannot connect to syslog at unix:"),
         "{err}"
     );
     let closed = free_tcp_port();
-    assert!(Syslog::builder().tcp(closed).sink().is_err());
+    assert!(Syslog::builder().tcp(closed).finish().is_err());
 }

@@ -64,9 +64,9 @@ use std::time::Duration;
 use axum::http::Method;
 use axum::Router;
 use reqlog::actions::{Rule, UserActions};
-use reqlog::probe::{Block, CrawlerVerifier, ProbeDetector};
+use reqlog::probe::{Block, CrawlerVerifier};
 use reqlog::sink::{NonBlocking, RotatingFile, Signal, WriterGuard};
-use reqlog::{AppStart, RequestLog};
+use reqlog::{AppStart, ProbeDetector, RequestLog};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceBuilder;
@@ -169,8 +169,8 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
             if let Some(bytes) = args.rotate_size {
                 file = file.max_size(bytes);
             }
-            let file = file.open().map_err(|e| e.to_string())?;
-            Ok(builder.name(path.display().to_string()).finish(file))
+            file.finish_with(builder.name(path.display().to_string()))
+                .map_err(|e| e.to_string())
         }
     }
 }

@@ -7,6 +7,7 @@ use http::{Method, StatusCode};
 
 /// Which responses fire a rule.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StatusClass {
     /// Below 400: 2xx and 3xx (a form post that redirects succeeded). The default.
     #[default]

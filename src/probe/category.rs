@@ -19,6 +19,7 @@ use std::sync::Arc;
 /// assert!(ProbeCategory::Webshell.outranks(ProbeCategory::Php));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ProbeCategory {
     /// WordPress login, XML-RPC, `wp-admin`/`wp-includes`/`wp-content`, plugin exploits,
     /// user enumeration.

@@ -75,6 +75,7 @@ use table::{
 /// assert_eq!(ua.kind.as_str(), "tool");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ClientKind {
     /// A web browser (or an app's web view).
     Browser,

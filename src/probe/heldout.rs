@@ -1,6 +1,6 @@
-//! Held-out examples, written from the attack classes and kept apart from the dev corpus
-//! in `shared/data`: if the rules only fitted that corpus, these would fail. Same
-//! thresholds as the corpus test.
+//! Held-out examples, written from the attack classes and kept apart from the labelled
+//! dev corpus that `tests/probe_corpus.rs` measures: if the rules only fitted that
+//! corpus, these would fail. Same thresholds as the corpus test.
 
 use super::{Classifier, ProbeCategory, ProbeCategory::*};
 use http::Method;

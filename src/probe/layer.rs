@@ -14,6 +14,7 @@ use ipnet::IpNet;
 
 /// How flagged clients are answered when blocking is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Block {
     /// `403 Forbidden` at once.
     Forbidden,
@@ -40,8 +41,8 @@ pub enum Block {
 /// # Example
 /// ```
 /// use axum::{routing::get, Router};
-/// use reqlog::probe::{Block, ProbeDetector, ProbeRules};
-/// use reqlog::RequestLog;
+/// use reqlog::probe::{Block, ProbeRules};
+/// use reqlog::{ProbeDetector, RequestLog};
 ///
 /// let detector = ProbeDetector::with_rules(ProbeRules::new().allow_path("/admin"))
 ///     .expect("valid rules")
@@ -170,7 +171,8 @@ impl ProbeDetector {
     /// # Example
     /// ```
     /// use std::time::Duration;
-    /// use reqlog::probe::{ProbeDetector, ScanRule};
+    /// use reqlog::probe::ScanRule;
+    /// use reqlog::ProbeDetector;
     ///
     /// let detector = ProbeDetector::new().scan_rule(ScanRule {
     ///     threshold: 20,
@@ -201,7 +203,8 @@ impl ProbeDetector {
     ///
     /// # Example
     /// ```
-    /// use reqlog::probe::{CrawlerVerifier, ProbeDetector};
+    /// use reqlog::probe::CrawlerVerifier;
+    /// use reqlog::ProbeDetector;
     ///
     /// let detector = ProbeDetector::new().verify_crawlers(CrawlerVerifier::new());
     /// ```
@@ -216,7 +219,8 @@ impl ProbeDetector {
     ///
     /// # Example
     /// ```
-    /// use reqlog::probe::{Block, CrawlerVerifier, ProbeDetector};
+    /// use reqlog::probe::{Block, CrawlerVerifier};
+    /// use reqlog::ProbeDetector;
     ///
     /// let detector = ProbeDetector::new()
     ///     .verify_crawlers(CrawlerVerifier::new())
@@ -231,7 +235,7 @@ impl ProbeDetector {
     ///
     /// # Example
     /// ```
-    /// let detector = reqlog::probe::ProbeDetector::new().without_crawler_verification();
+    /// let detector = reqlog::ProbeDetector::new().without_crawler_verification();
     /// ```
     pub fn without_crawler_verification(self) -> Self {
         self.rebuild(|s| s.verifier = None)
@@ -248,7 +252,7 @@ impl ProbeDetector {
     ///
     /// # Example
     /// ```
-    /// use reqlog::probe::ProbeDetector;
+    /// use reqlog::ProbeDetector;
     ///
     /// const ROBOTS: &str = "User-agent: *\nDisallow: /courses/*/lectures/\n";
     /// let detector = ProbeDetector::new().robots_txt(ROBOTS);
@@ -266,7 +270,7 @@ impl ProbeDetector {
     ///
     /// # Example
     /// ```
-    /// use reqlog::probe::ProbeDetector;
+    /// use reqlog::ProbeDetector;
     ///
     /// let detector = ProbeDetector::new().trust_proxies(["10.0.0.0/8".parse().unwrap()]);
     /// ```
@@ -291,8 +295,8 @@ impl ProbeDetector {
     /// # Example
     /// ```no_run
     /// use axum::{routing::get, Router};
-    /// use reqlog::probe::{ProbeDetector, RedisState};
-    /// use reqlog::RequestLog;
+    /// use reqlog::probe::RedisState;
+    /// use reqlog::{ProbeDetector, RequestLog};
     ///
     /// let state = RedisState::new("redis://127.0.0.1:6379").expect("a Redis URL");
     /// let app: Router = Router::new()

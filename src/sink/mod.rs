@@ -24,13 +24,13 @@ mod worker;
 pub use self::tracing::TracingSink;
 pub use closure::{from_fn, FnSink};
 pub use combinators::{filter, Filter, MapLevel, Sample, SinkExt, Tee};
-pub use file::*;
+pub use file::{RotatingFile, RotatingFileBuilder, Signal};
 pub use memory::{MemorySink, RecordSnapshot};
 pub use non_blocking::{NonBlocking, NonBlockingBuilder, Overflow, WriterGuard};
 #[cfg(feature = "otlp")]
 pub use otlp::{Otlp, OtlpBuilder, OtlpError, OtlpGuard};
 #[cfg(feature = "syslog")]
-pub use syslog::*;
+pub use syslog::{Facility, Protocol, Syslog, SyslogBuilder};
 
 use std::borrow::Cow;
 use std::sync::Arc;

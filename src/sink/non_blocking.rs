@@ -20,6 +20,7 @@ use crate::Record;
 
 /// What to do with a line when the queue is full.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Overflow {
     /// Drop the line and count it (the default). The count is written as a
     /// `reqlog.dropped` record once the writer catches up. A request never waits.

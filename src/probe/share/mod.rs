@@ -44,7 +44,8 @@ use super::rate::ScanTracker;
 ///
 /// # Example
 /// ```no_run
-/// use reqlog::probe::{ProbeDetector, RedisState};
+/// use reqlog::probe::RedisState;
+/// use reqlog::ProbeDetector;
 ///
 /// let state = RedisState::new("redis://127.0.0.1:6379")?.key_prefix("shop:probe");
 /// let detector = ProbeDetector::new().shared_state(state.clone());

@@ -55,7 +55,8 @@ pub use ranges::RangesError;
 /// lookup for an address runs or DNS does not answer.
 ///
 /// ```
-/// use reqlog::probe::{CrawlerVerifier, ProbeDetector};
+/// use reqlog::probe::CrawlerVerifier;
+/// use reqlog::ProbeDetector;
 ///
 /// let detector = ProbeDetector::new().verify_crawlers(CrawlerVerifier::new());
 /// ```
@@ -110,7 +111,8 @@ pub use ranges::RangesError;
 ///
 /// # Example
 /// ```no_run
-/// use reqlog::probe::{Block, CrawlerVerifier, ProbeDetector};
+/// use reqlog::probe::{Block, CrawlerVerifier};
+/// use reqlog::ProbeDetector;
 ///
 /// let verifier = CrawlerVerifier::new().ranges_dir("/var/lib/crawler-ranges")?;
 /// let detector = ProbeDetector::new()

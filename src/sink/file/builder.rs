@@ -119,7 +119,7 @@ impl RotatingFileBuilder {
     /// # fn main() -> std::io::Result<()> {
     /// let (sink, _guard) = RotatingFile::builder("/var/log/site/access.log")
     ///     .reopen_on(Signal::Hup)
-    ///     .sink()?;
+    ///     .finish()?;
     /// # Ok(()) }
     /// ```
     pub fn reopen_on(mut self, signal: Signal) -> Self {
@@ -138,7 +138,8 @@ impl RotatingFileBuilder {
     }
 
     /// Opens (or creates) the file for appending and starts listening for the reopen
-    /// signals.
+    /// signals: the writer alone, to put behind a writer of your own. For the whole
+    /// sink, [`finish`](Self::finish).
     ///
     /// # Errors
     /// The file cannot be opened or created — the message names the path, and says so
@@ -153,9 +154,9 @@ impl RotatingFileBuilder {
     ///
     /// # Errors
     /// As [`open`](Self::open).
-    pub fn sink(self) -> io::Result<(NonBlocking, WriterGuard)> {
+    pub fn finish(self) -> io::Result<(NonBlocking, WriterGuard)> {
         let name = self.settings.path.display().to_string();
-        self.sink_with(NonBlocking::builder().name(name))
+        self.finish_with(NonBlocking::builder().name(name))
     }
 
     /// The whole sink with your [`NonBlockingBuilder`]: its format, queue limits and
@@ -168,14 +169,30 @@ impl RotatingFileBuilder {
     /// # fn main() -> std::io::Result<()> {
     /// let (sink, _guard) = RotatingFile::builder("access.log")
     ///     .max_size(100 << 20)
-    ///     .sink_with(NonBlocking::builder().format(Logfmt).name("access.log"))?;
+    ///     .finish_with(NonBlocking::builder().format(Logfmt).name("access.log"))?;
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
     /// As [`open`](Self::open).
-    pub fn sink_with(self, builder: NonBlockingBuilder) -> io::Result<(NonBlocking, WriterGuard)> {
+    pub fn finish_with(
+        self,
+        builder: NonBlockingBuilder,
+    ) -> io::Result<(NonBlocking, WriterGuard)> {
         Ok(builder.finish(self.open()?))
+    }
+
+    /// Renamed to [`finish`](Self::finish), the word every sink builder ends in.
+    #[deprecated(since = "0.1.0", note = "renamed to `finish`")]
+    pub fn sink(self) -> io::Result<(NonBlocking, WriterGuard)> {
+        self.finish()
+    }
+
+    /// Renamed to [`finish_with`](Self::finish_with), the word every sink builder
+    /// ends in.
+    #[deprecated(since = "0.1.0", note = "renamed to `finish_with`")]
+    pub fn sink_with(self, builder: NonBlockingBuilder) -> io::Result<(NonBlocking, WriterGuard)> {
+        self.finish_with(builder)
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! It is a [`std::io::Write`] meant to sit behind [`NonBlocking`](super::NonBlocking):
 //! writes and rotations happen on the writer's thread, compression on a thread of its
-//! own, never on a request's thread. [`RotatingFileBuilder::sink`] builds the whole
+//! own, never on a request's thread. [`RotatingFileBuilder::finish`] builds the whole
 //! sink:
 //!
 //! ```no_run
@@ -14,7 +14,7 @@
 //!     .max_size(10 << 20) // 10 MiB
 //!     .keep(5)
 //!     .gzip(true)
-//!     .sink()?; // keep the guard alive until the end of main: it flushes on exit
+//!     .finish()?; // keep the guard alive until the end of main: it flushes on exit
 //! let layer = RequestLog::new().sink(sink);
 //! # Ok(()) }
 //! ```

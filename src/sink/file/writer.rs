@@ -42,7 +42,7 @@ const COMPRESSION_WAIT: Duration = Duration::from_secs(30);
 ///   the next write, and the error is reported on stderr, at most once per 10 s.
 ///
 /// Writing does file I/O: put it behind [`NonBlocking`](crate::sink::NonBlocking), or
-/// use [`RotatingFileBuilder::sink`], so requests never wait for the disk.
+/// use [`RotatingFileBuilder::finish`], so requests never wait for the disk.
 ///
 /// # Example
 /// ```no_run

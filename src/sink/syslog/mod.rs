@@ -10,7 +10,7 @@
 //!
 //! # fn main() -> std::io::Result<()> {
 //! // To the local daemon on /dev/log; keep the guard alive until the end of main.
-//! let (sink, _guard) = Syslog::builder().sink()?;
+//! let (sink, _guard) = Syslog::builder().finish()?;
 //! let layer = RequestLog::new().sink(sink);
 //! # Ok(()) }
 //! ```
@@ -57,7 +57,7 @@
 //! - TCP ([`tcp`](SyslogBuilder::tcp)): RFC 6587 octet counting, `LEN SP MSG`, all the
 //!   messages of a batch in one write.
 //!
-//! [`sink`](SyslogBuilder::sink) connects once, so a wrong address is an error at
+//! [`finish`](SyslogBuilder::finish) connects once, so a wrong address is an error at
 //! start-up. Later, a send that fails reconnects and retries once: a restarted daemon
 //! (new socket, closed TCP connection) loses nothing. If the daemon stays away, batches
 //! fail fast while reconnection is retried with a backoff (100 ms doubling to 5 s);
@@ -111,7 +111,7 @@ impl Syslog {
     ///     .tcp("logs.example.com:601")
     ///     .app_name("shop")
     ///     .facility(Facility::Local3)
-    ///     .sink()?;
+    ///     .finish()?;
     /// # Ok(()) }
     /// ```
     pub fn builder() -> SyslogBuilder {
@@ -129,7 +129,7 @@ impl Syslog {
 
 /// Builds a syslog sink: see [`Syslog::builder`].
 pub struct SyslogBuilder {
-    /// An address that did not resolve is kept as the error `sink` returns.
+    /// An address that did not resolve is kept as the error `finish` returns.
     target: io::Result<Target>,
     protocol: Option<Protocol>,
     app_name: Option<String>,
@@ -141,6 +141,7 @@ pub struct SyslogBuilder {
 
 /// The header and framing of the messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// RFC 5424: `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID - MSG`. The default
     /// over UDP and TCP.
@@ -158,6 +159,7 @@ pub enum Protocol {
 /// apart. The kernel's facility (0) is left out: local daemons reset it on messages
 /// from programs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Facility {
     /// 1: user-level messages (the default).
     #[default]
@@ -252,11 +254,11 @@ impl SyslogBuilder {
     }
 
     /// Sends one UDP datagram per message to `addr` (resolved now; an error is returned
-    /// by [`sink`](Self::sink)). Syslog's port is 514.
+    /// by [`finish`](Self::finish)). Syslog's port is 514.
     ///
     /// ```no_run
     /// # fn main() -> std::io::Result<()> {
-    /// let (sink, _guard) = reqlog::sink::Syslog::builder().udp("127.0.0.1:514").sink()?;
+    /// let (sink, _guard) = reqlog::sink::Syslog::builder().udp("127.0.0.1:514").finish()?;
     /// # Ok(()) }
     /// ```
     pub fn udp(mut self, addr: impl ToSocketAddrs) -> Self {
@@ -265,7 +267,7 @@ impl SyslogBuilder {
     }
 
     /// Sends over a TCP connection with octet counting (RFC 6587: `LEN SP MSG`), to
-    /// `addr` (resolved now; an error is returned by [`sink`](Self::sink)). rsyslog's
+    /// `addr` (resolved now; an error is returned by [`finish`](Self::finish)). rsyslog's
     /// `imtcp` reads this framing on any port; 601 is the registered one.
     pub fn tcp(mut self, addr: impl ToSocketAddrs) -> Self {
         self.target = resolve(addr).map(Target::Tcp);
@@ -283,7 +285,7 @@ impl SyslogBuilder {
     /// let (sink, _guard) = Syslog::builder()
     ///     .unix("/run/reqlog.sock")
     ///     .protocol(Protocol::Rfc5424)
-    ///     .sink()?;
+    ///     .finish()?;
     /// # Ok(()) }
     /// ```
     pub fn protocol(mut self, protocol: Protocol) -> Self {
@@ -320,7 +322,7 @@ impl SyslogBuilder {
     /// use reqlog::format::Logfmt;
     ///
     /// # fn main() -> std::io::Result<()> {
-    /// let (sink, _guard) = reqlog::sink::Syslog::builder().msg_format(Logfmt).sink()?;
+    /// let (sink, _guard) = reqlog::sink::Syslog::builder().msg_format(Logfmt).finish()?;
     /// # Ok(()) }
     /// ```
     pub fn msg_format(mut self, format: impl Format) -> Self {
@@ -344,12 +346,12 @@ impl SyslogBuilder {
     /// # Errors
     /// If the address did not resolve or the first connection fails (no daemon on the
     /// socket, TCP connection refused).
-    pub fn sink(self) -> io::Result<(NonBlocking, WriterGuard)> {
+    pub fn finish(self) -> io::Result<(NonBlocking, WriterGuard)> {
         let name = match &self.target {
             Ok(target) => format!("syslog {target}"),
             Err(_) => "syslog".to_owned(),
         };
-        self.sink_with(NonBlocking::builder().name(name))
+        self.finish_with(NonBlocking::builder().name(name))
     }
 
     /// The whole sink with your [`NonBlockingBuilder`]: its queue limits, overflow
@@ -362,13 +364,16 @@ impl SyslogBuilder {
     /// # fn main() -> std::io::Result<()> {
     /// let (sink, _guard) = Syslog::builder()
     ///     .udp("127.0.0.1:514")
-    ///     .sink_with(NonBlocking::builder().buffered_lines_limit(1_000).name("syslog"))?;
+    ///     .finish_with(NonBlocking::builder().buffered_lines_limit(1_000).name("syslog"))?;
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// As [`sink`](Self::sink).
-    pub fn sink_with(self, builder: NonBlockingBuilder) -> io::Result<(NonBlocking, WriterGuard)> {
+    /// As [`finish`](Self::finish).
+    pub fn finish_with(
+        self,
+        builder: NonBlockingBuilder,
+    ) -> io::Result<(NonBlocking, WriterGuard)> {
         let target = self.target?;
         let protocol = self.protocol.unwrap_or(match target {
             Target::Unix(_) => Protocol::Local,
@@ -386,6 +391,19 @@ impl SyslogBuilder {
         .build();
         let transport = Transport::connect(target)?;
         Ok(builder.format(format).finish(transport))
+    }
+
+    /// Renamed to [`finish`](Self::finish), the word every sink builder ends in.
+    #[deprecated(since = "0.1.0", note = "renamed to `finish`")]
+    pub fn sink(self) -> io::Result<(NonBlocking, WriterGuard)> {
+        self.finish()
+    }
+
+    /// Renamed to [`finish_with`](Self::finish_with), the word every sink builder
+    /// ends in.
+    #[deprecated(since = "0.1.0", note = "renamed to `finish_with`")]
+    pub fn sink_with(self, builder: NonBlockingBuilder) -> io::Result<(NonBlocking, WriterGuard)> {
+        self.finish_with(builder)
     }
 }
 
@@ -448,7 +466,7 @@ mod tests {
         assert!(matches!(&udp.target, Ok(Target::Udp(a)) if a[0].port() == 514));
         let bad = Syslog::builder().tcp("no port here");
         assert!(bad.target.is_err());
-        assert!(bad.sink().is_err());
+        assert!(bad.finish().is_err());
     }
 
     #[test]
