@@ -14,6 +14,7 @@ pub const MAX_ACTIONS: usize = 16;
 pub const MAX_ACTION_FIELDS: usize = 16;
 
 /// Why an action was not recorded.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ActionError {
     /// The name is empty, longer than 64 bytes, or has characters other than ASCII

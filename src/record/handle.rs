@@ -16,6 +16,7 @@ pub(crate) const MAX_KEY_LEN: usize = 64;
 pub(crate) const MAX_VALUE_LEN: usize = 1024;
 
 /// Why a field was not added to a record.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldError {
     /// The key belongs to the record schema (`url.path`, `enduser.pseudo.id`…); pick another name.

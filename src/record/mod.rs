@@ -25,6 +25,7 @@ pub(crate) use fields::{FieldId, Fields, Place, SchemaKey, RENAMED, SCHEMA};
 /// The default mapping: `INFO` below 400, `WARN` for 4xx and probes, `ERROR` for 5xx,
 /// service or body errors and panics. Override it with
 /// [`RequestLog::level_for`](crate::RequestLog::level_for).
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// Fine-grained diagnostics.
@@ -50,6 +51,7 @@ impl Level {
 }
 
 /// How a request ended.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
     /// The response body was sent to its last byte.

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::time::SystemTime;
 
 /// A field value as a format sees it, borrowed from the [`Record`](crate::Record).
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value<'a> {
     /// Text; formats escape it.
@@ -45,6 +46,7 @@ impl Value<'_> {
 /// An owned field value, added by handlers and layers.
 ///
 /// Built with `From`: `FieldValue::from("python-jumpstart")`, `FieldValue::from(42u64)`.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldValue {
     /// Text.
