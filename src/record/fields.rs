@@ -103,6 +103,12 @@ macro_rules! record_fields {
                 }
             )*
 
+            /// Fills every field with a sample value (tests: every key must reach the line).
+            #[cfg(test)]
+            pub(crate) fn fill_every_field(&mut self) {
+                $(self.fields.$get = <$slot as Slot>::sample(&mut self.text);)*
+            }
+
             /// Calls `f` with each present field of the schema, in the order of the line.
             #[inline(always)]
             pub(crate) fn visit_schema<'a>(

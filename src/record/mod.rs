@@ -9,6 +9,8 @@ mod arena;
 mod fields;
 pub(crate) mod handle;
 mod slot;
+#[cfg(test)]
+mod tests;
 mod value;
 
 use std::borrow::Cow;

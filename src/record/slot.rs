@@ -21,6 +21,12 @@ pub(crate) trait Slot: Clone + Debug + Default {
     fn get<'a>(&'a self, text: &'a Arena) -> Self::Out<'a>;
     /// The value formats write, `None` when the field is absent from the line.
     fn value<'a>(&'a self, text: &'a Arena) -> Option<Value<'a>>;
+    /// A slot holding some value that is written (tests fill every field with it).
+    #[cfg(test)]
+    fn sample(text: &mut Arena) -> Self {
+        let _ = text;
+        Self::default()
+    }
 }
 
 /// Text copied into the record's arena.
@@ -39,6 +45,12 @@ impl Slot for Text {
     #[inline]
     fn value<'a>(&'a self, text: &'a Arena) -> Option<Value<'a>> {
         self.get(text).map(Value::Str)
+    }
+    #[cfg(test)]
+    fn sample(text: &mut Arena) -> Self {
+        let start = text.mark();
+        text.buf().push_str("x");
+        Text(Some(text.span_from(start)))
     }
 }
 
@@ -60,6 +72,12 @@ impl Slot for Header {
     fn value<'a>(&'a self, text: &'a Arena) -> Option<Value<'a>> {
         self.get(text).map(Value::Header)
     }
+    #[cfg(test)]
+    fn sample(text: &mut Arena) -> Self {
+        let start = text.mark();
+        text.buf().push_str("https://example.com/");
+        Header(Some(text.span_from(start)))
+    }
 }
 
 /// A constant string (a method name, a category, a protocol version).
@@ -79,6 +97,10 @@ impl Slot for Static {
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.map(Value::Str)
     }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Static(Some("x"))
+    }
 }
 
 /// Text shared with the detector (a rule id, a parameter name): a reference count, no copy.
@@ -97,6 +119,10 @@ impl Slot for Shared {
     #[inline]
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.as_deref().map(Value::Str)
+    }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Shared(Some(Arc::from("x")))
     }
 }
 
@@ -120,6 +146,10 @@ impl<T: Copy + Debug + Default + Into<u64>> Slot for Num<T> {
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.map(|n| Value::U64(n.into()))
     }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Num(Some(T::default()))
+    }
 }
 
 /// A duration in microseconds, written as milliseconds.
@@ -138,6 +168,10 @@ impl Slot for Micros {
     #[inline]
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.map(Value::Millis)
+    }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Micros(Some(1234))
     }
 }
 
@@ -158,6 +192,10 @@ impl Slot for Ip {
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.map(Value::Ip)
     }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Ip(Some(IpAddr::from([192, 0, 2, 1])))
+    }
 }
 
 /// A yes/no that is only written when it is yes (`visitor.scanning: true`).
@@ -176,6 +214,10 @@ impl Slot for Flag {
     #[inline]
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.then_some(Value::Bool(true))
+    }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Flag(true)
     }
 }
 
@@ -196,6 +238,10 @@ impl Slot for Bool {
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.map(Value::Bool)
     }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Bool(Some(false))
+    }
 }
 
 /// The request method.
@@ -215,6 +261,10 @@ impl Slot for Method {
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.as_ref().map(|m| Value::Str(m.as_str()))
     }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Method(Some(http::Method::GET))
+    }
 }
 
 /// How the request ended.
@@ -233,6 +283,10 @@ impl Slot for End {
     #[inline]
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         self.0.map(|o| Value::Str(o.as_str()))
+    }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        End(Some(Outcome::Ok))
     }
 }
 
@@ -303,6 +357,10 @@ impl Slot for Name {
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         Some(Value::Str(self.0))
     }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Name("http.request")
+    }
 }
 
 /// The business actions a request carried, in order (written when there is one).
@@ -322,5 +380,9 @@ impl Slot for Actions {
     #[inline]
     fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
         (!self.0.is_empty()).then_some(Value::List(&self.0))
+    }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        Actions(vec![FieldValue::from("x")])
     }
 }

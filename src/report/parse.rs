@@ -841,6 +841,40 @@ mod tests {
         assert!(e.user_id.unwrap().is("u_c8f6b880722999ec"));
     }
 
+    /// A line written with this version's keys reads as the same line with the keys of
+    /// earlier versions.
+    #[test]
+    fn old_and_new_keys_read_the_same() {
+        let old = std::str::from_utf8(JSON).unwrap();
+        let new = old
+            .replace("\"event.name\"", "\"otel.event.name\"")
+            .replace("\"client.kind\"", "\"visitor.kind\"")
+            .replace("\"client.crawler\"", "\"visitor.crawler\"")
+            .replace("\"client.scanning\"", "\"visitor.scanning\"")
+            .replace("\"client.blocked\"", "\"visitor.blocked\"")
+            .replace("\"user.actions\"", "\"visitor.actions\"")
+            .replace("\"user.id\"", "\"enduser.pseudo.id\"")
+            .replace("\"localhost:3000\"", "\"localhost\",\"server.port\":3000");
+        assert!(!new.contains("client.kind") && new.contains("visitor.kind"));
+        let (a, b) = (
+            parse_line(JSON).unwrap(),
+            parse_line(new.as_bytes()).unwrap(),
+        );
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        let start_old = parse_line(br#"{"event.name":"app.start"}"#).unwrap();
+        let start_new = parse_line(br#"{"otel.event.name":"reqlog.start"}"#).unwrap();
+        assert_eq!(
+            (start_old.event, start_new.event),
+            (Event::Start, Event::Start)
+        );
+        // The referer: a string before, a one-item array now.
+        let line = br#"{"otel.event.name":"http.request","url.path":"/","http.request.header.referer":["https://example.com/a?b"]}"#;
+        assert_eq!(
+            parse_line(line).unwrap().referer.unwrap().decode(),
+            "https://example.com/a?b"
+        );
+    }
+
     #[test]
     fn crawler_fields() {
         let line = br#"{"event.name":"http.request","url.path":"/courses/x/lectures/1","http.request.header.referer":"https://example.com/a?b","client.kind":"crawler","client.crawler":"Googlebot","client.verified":false,"robots.disallowed":true}"#;
