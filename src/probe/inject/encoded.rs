@@ -21,16 +21,15 @@ fn base64_byte(c: u8) -> bool {
 /// A run of at least 16 base64 characters, at the start of the value or after a
 /// non-base64 byte (`data:text/html;base64,PHN…`), that begins with one of [`HEADS`].
 pub(super) fn base64_markup(v: &[u8]) -> bool {
+    // Only where a run starts (a head is base64 bytes): one pass, run by run.
     let mut i = 0;
     while i + 16 <= v.len() {
-        let start = i == 0 || !base64_byte(v[i - 1]);
-        if start && HEADS.iter().any(|h| v[i..].starts_with(h)) {
-            let run = v[i..].iter().take_while(|&&c| base64_byte(c)).count();
-            if run >= 16 {
-                return true;
-            }
+        let run = v[i..].iter().take_while(|&&c| base64_byte(c)).count();
+        if run >= 16 && HEADS.iter().any(|h| v[i..].starts_with(h)) {
+            return true;
         }
-        i += 1;
+        // Past the run and the non-base64 byte that ends it.
+        i += run + 1;
     }
     false
 }

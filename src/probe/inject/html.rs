@@ -19,9 +19,9 @@
 //!
 //! `<b>bold</b>`, `what does <br> do`, `a < b`, `<3` are plain text.
 
-/// How far one tag is read (its attributes); later bytes start a new search.
-use super::contains;
+use super::{contains, Seen};
 
+/// How far one tag is read (its attributes); later bytes start a new search.
 const TAG_SPAN: usize = 512;
 
 const RUNS: &[&[u8]] = &[
@@ -65,22 +65,32 @@ const SCHEMES: &[&[u8]] = &[
     b"data:application/x",
 ];
 
+#[cfg(test)]
 pub(super) fn is_xss(v: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(p) = v[i..].iter().position(|&b| b == b'<') {
-        let at = i + p;
-        if tag(&v[at + 1..]) {
-            return true;
+    is_xss_seen(v, &Seen::of(v))
+}
+
+/// [`is_xss`] with the value's [`Seen`]: each check runs only when the value holds a
+/// byte it cannot match without (a tag needs `<`, a script URL `:`, a string or
+/// attribute break a quote, a style's code one of `(-:@`, a handler `=`, …).
+pub(super) fn is_xss_seen(v: &[u8], seen: &Seen) -> bool {
+    if seen.any(set!(b"<")) {
+        let mut i = 0;
+        while let Some(p) = memchr::memchr(b'<', &v[i..]) {
+            let at = i + p;
+            if tag(&v[at + 1..]) {
+                return true;
+            }
+            i = at + 1;
         }
-        i = at + 1;
     }
-    attribute_break(v)
-        || script_url(v)
-        || string_break(v)
-        || sink_call(v)
-        || (contains(v, b"style") && style_code(v))
-        || handler_assignment(v)
-        || function_sink(v)
+    (seen.any(set!(b"\"'`")) && attribute_break(v))
+        || (seen.any(set!(b":")) && script_url(v))
+        || (seen.any(set!(b"\"'")) && string_break(v))
+        || (seen.any(set!(b"(`")) && sink_call(v))
+        || (seen.any(set!(b"(-:@")) && contains(v, b"style") && style_code(v))
+        || (seen.any(set!(b"=")) && handler_assignment(v))
+        || (seen.all(set!(b"){")) && function_sink(v))
 }
 
 /// A function literal whose body opens with a sink call (`function(){alert(1)}`):
@@ -334,20 +344,18 @@ fn style_code(a: &[u8]) -> bool {
 
 /// A quote closing an attribute, then an event handler or a style attribute.
 fn attribute_break(v: &[u8]) -> bool {
-    v.iter().enumerate().any(|(i, &b)| {
-        matches!(b, b'"' | b'\'' | b'`') && {
-            let rest = &v[i + 1..v.len().min(i + 1 + TAG_SPAN)];
-            let skip = rest
-                .iter()
-                .take_while(|&&c| is_space(c) || c == b'/')
-                .count();
-            // A handler straight after the quote, or after other attributes.
-            (skip > 0 || rest.starts_with(b"on")) && {
-                let r = &rest[skip..];
-                let r = &r[..r.len().min(64)];
-                let r = &r[..r.iter().position(|&c| c == b'<').unwrap_or(r.len())];
-                event_handler_at_start(r) || (r.starts_with(b"style") && style_code(r))
-            }
+    memchr::memchr3_iter(b'"', b'\'', b'`', v).any(|i| {
+        let rest = &v[i + 1..v.len().min(i + 1 + TAG_SPAN)];
+        let skip = rest
+            .iter()
+            .take_while(|&&c| is_space(c) || c == b'/')
+            .count();
+        // A handler straight after the quote, or after other attributes.
+        (skip > 0 || rest.starts_with(b"on")) && {
+            let r = &rest[skip..];
+            let r = &r[..r.len().min(64)];
+            let r = &r[..memchr::memchr(b'<', r).unwrap_or(r.len())];
+            event_handler_at_start(r) || (r.starts_with(b"style") && style_code(r))
         }
     })
 }
@@ -426,23 +434,21 @@ const SINKS: &[&[u8]] = &[
 
 /// A JavaScript string break (`'`, `"`) then, past operators, a script sink.
 fn string_break(v: &[u8]) -> bool {
-    v.iter().enumerate().any(|(i, &b)| {
-        matches!(b, b'"' | b'\'') && {
-            let rest = &v[i + 1..];
-            let skip = rest
-                .iter()
-                .take_while(|&&c| is_space(c) || b";+-*/|&,)(}!~^".contains(&c))
-                .count();
-            skip > 0 && {
-                let r = &rest[skip..];
-                SINKS.iter().any(|s| {
-                    r.starts_with(s)
-                        && (s.ends_with(b".")
-                            || s.ends_with(b"[")
-                            || s.ends_with(b"(")
-                            || matches!(r.get(s.len()), Some(b'(' | b'`' | b'.' | b'=')))
-                })
-            }
+    memchr::memchr2_iter(b'"', b'\'', v).any(|i| {
+        let rest = &v[i + 1..];
+        let skip = rest
+            .iter()
+            .take_while(|&&c| is_space(c) || b";+-*/|&,)(}!~^".contains(&c))
+            .count();
+        skip > 0 && {
+            let r = &rest[skip..];
+            SINKS.iter().any(|s| {
+                r.starts_with(s)
+                    && (s.ends_with(b".")
+                        || s.ends_with(b"[")
+                        || s.ends_with(b"(")
+                        || matches!(r.get(s.len()), Some(b'(' | b'`' | b'.' | b'=')))
+            })
         }
     })
 }

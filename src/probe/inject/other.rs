@@ -40,20 +40,24 @@ pub(super) fn is_nosqli_name(v: &[u8]) -> bool {
         .any(|(i, &b)| b == b'$' && i > 0 && v[i - 1] == b'[' && operator_at(v, i))
 }
 
+#[cfg(test)]
 pub(super) fn is_nosqli(v: &[u8]) -> bool {
-    if v.iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'$' && operator_at(v, i))
-    {
+    is_nosqli_seen(v, &Seen::of(v))
+}
+
+/// [`is_nosqli`] with the value's [`Seen`] (each check needs its own punctuation).
+pub(super) fn is_nosqli_seen(v: &[u8], seen: &Seen) -> bool {
+    if seen.any(set!(b"$")) && memchr::memchr_iter(b'$', v).any(|i| operator_at(v, i)) {
         return true;
     }
-    js_where(v)
+    js_where(v, seen)
 }
 
 /// JavaScript aimed at a `$where` clause.
-fn js_where(v: &[u8]) -> bool {
+fn js_where(v: &[u8], seen: &Seen) -> bool {
     // `;return …`, `{return …`
-    for (i, _) in v
+    let breaks = if seen.any(set!(b";{")) { v } else { &[][..] };
+    for (i, _) in breaks
         .iter()
         .enumerate()
         .filter(|(_, &b)| b == b';' || b == b'{')
@@ -71,8 +75,11 @@ fn js_where(v: &[u8]) -> bool {
             }
         }
     }
-    if find(v, b"new date()").is_some() && v.contains(&b';') {
+    if seen.all(set!(b";()")) && find(v, b"new date()").is_some() {
         return true;
+    }
+    if !seen.any(set!(b".")) {
+        return seen.any(set!(b"=")) && literal_equality(v);
     }
     // `this.x` after a break: `' && this.password.match(`
     if let Some(p) = find(v, b"this.") {
@@ -134,7 +141,7 @@ pub(super) enum Crlf {
     Header,
 }
 
-use super::find;
+use super::{find, Seen};
 
 const SPLIT_HEADERS: &[&[u8]] = &[
     b"set-cookie",

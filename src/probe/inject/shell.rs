@@ -17,7 +17,7 @@
 //! A command word must end at a shell boundary: `sleep(5)` is SQL or JavaScript, not a
 //! command.
 
-use super::contains;
+use super::{contains, Seen};
 
 mod words;
 use words::{ambiguous, unambiguous, NET_VERBS};
@@ -51,13 +51,19 @@ fn word_byte(b: u8) -> bool {
 /// Whether `v` is command injection. `separators`: whether it holds any of
 /// `;|&` `` ` `` `$` `\` CR LF (without them only the start of the value is a command
 /// position).
+#[cfg(test)]
 pub(super) fn is_cmdi(v: &[u8], separators: bool) -> bool {
+    is_cmdi_seen(v, separators, &Seen::of(v))
+}
+
+/// [`is_cmdi`] with the value's [`Seen`].
+pub(super) fn is_cmdi_seen(v: &[u8], separators: bool, seen: &Seen) -> bool {
     let lead = v.iter().take_while(|&&b| b <= b' ').count();
     if v[lead..].starts_with(b"() {") || v[lead..].starts_with(b"(){") {
         return true;
     }
-    if (v.contains(&b'<') && (contains(v, b"<!--#exec") || contains(v, b"<?php")))
-        || (v.contains(&b'(') && code_exec(v))
+    if (seen.any(set!(b"<")) && (contains(v, b"<!--#exec") || contains(v, b"<?php")))
+        || (seen.any(set!(b"(")) && code_exec(v))
     {
         return true;
     }
@@ -101,43 +107,48 @@ pub(super) fn is_cmdi(v: &[u8], separators: bool) -> bool {
 
 /// Code that spawns a process or evaluates code on the server: PHP and friends.
 fn code_exec(v: &[u8]) -> bool {
-    const SINKS: &[&[u8]] = &[
-        b"system(",
-        b"exec(",
-        b"shell_exec(",
-        b"passthru(",
-        b"popen(",
-        b"proc_open(",
-        b"pcntl_exec(",
-        b"eval(",
-        b"assert(",
-        b"os.system(",
-        b"os.popen(",
-        b"subprocess.",
-        b"getruntime().exec(",
-        b"child_process",
+    /// Calls whose argument is a string or a variable (`system('id')`, `eval($_GET[x])`).
+    const CALLS: &[&[u8]] = &[
+        b"system",
+        b"exec",
+        b"shell_exec",
+        b"passthru",
+        b"popen",
+        b"proc_open",
+        b"pcntl_exec",
+        b"eval",
+        b"assert",
+        b"os.system",
+        b"os.popen",
+        b"getruntime().exec",
     ];
+    /// Modules that are enough on their own.
+    const MODULES: &[&[u8]] = &[b"subprocess.", b"child_process"];
+    let word_start = |i: usize| i == 0 || !(v[i - 1].is_ascii_alphanumeric() || v[i - 1] == b'_');
     if contains(v, b"phpinfo()") || contains(v, b"phpversion()") {
         return true;
     }
-    SINKS.iter().any(|s| {
+    let module = MODULES.iter().any(|s| {
         let mut from = 0;
         while let Some(p) = super::find(&v[from..], s) {
-            let i = from + p;
-            let r = &v[i + s.len()..];
-            let r = &r[r.iter().take_while(|&&b| b == b' ').count()..];
-            let starts = i == 0 || !(v[i - 1].is_ascii_alphanumeric() || v[i - 1] == b'_');
-            if starts
-                && (s.ends_with(b".")
-                    || *s == b"child_process"
-                    || matches!(r.first(), Some(b'\'' | b'"' | b'$' | b'`')))
-            {
+            if word_start(from + p) {
                 return true;
             }
-            from = i + 1;
+            from += p + 1;
         }
         false
-    })
+    });
+    // Each `(` whose argument opens with a quote, `$` or a backtick, after a call name
+    // (one pass over the `(` rather than one search per name).
+    module
+        || memchr::memchr_iter(b'(', v).any(|p| {
+            let r = &v[p + 1..];
+            let r = &r[r.iter().take_while(|&&b| b == b' ').count()..];
+            matches!(r.first(), Some(b'\'' | b'"' | b'$' | b'`'))
+                && CALLS
+                    .iter()
+                    .any(|c| v[..p].ends_with(c) && word_start(p - c.len()))
+        })
 }
 
 /// A command at the very start of the value, or right after a leading separator

@@ -186,11 +186,7 @@ const BROWSER_SINKS: &[&[u8]] = &[
 pub(super) fn ssti(v: &[u8]) -> Option<Ssti> {
     let seen = super::Seen::of(v);
     // A needle can only match if its first two bytes occur in the value.
-    let may = |n: &[u8]| {
-        n.iter()
-            .take(2)
-            .all(|&b| b >= 128 || seen.any(1u128 << (b & 0x7f)))
-    };
+    let may = |n: &[u8]| n.iter().take(2).all(|&b| seen.may_hold(b));
     if DIRECTIVES.iter().any(|d| may(d) && find(v, d).is_some()) {
         return Some(Ssti::Server);
     }
