@@ -94,7 +94,7 @@ async fn one(memory: &MemorySink) -> RecordSnapshot {
 #[tokio::test]
 async fn the_handler_sees_the_id_of_its_line() {
     let memory = MemorySink::new();
-    let addr = serve_axum(site(&memory, RequestLog::new())).await;
+    let addr = serve_axum(site(&memory, RequestLog::new().request_id_header(true))).await;
     let (status, resp) = fetch(addr, "/ HTTP/1.1").await;
     assert_eq!(status, 200, "{resp}");
     let seen = report(&resp);
@@ -113,7 +113,7 @@ async fn the_handler_sees_the_id_of_its_line() {
 #[tokio::test]
 async fn an_untrusted_clients_id_is_replaced_in_the_request_header() {
     let memory = MemorySink::new();
-    let addr = serve_axum(site(&memory, RequestLog::new())).await;
+    let addr = serve_axum(site(&memory, RequestLog::new().request_id_header(true))).await;
     let (_, resp) = fetch(
         addr,
         "/ HTTP/1.1\r\nX-Request-Id: forged\r\nX-Request-Id: forged-too",
@@ -131,7 +131,9 @@ async fn an_untrusted_clients_id_is_replaced_in_the_request_header() {
 #[tokio::test]
 async fn a_trusted_proxys_id_reaches_the_handler() {
     let memory = MemorySink::new();
-    let log = RequestLog::new().trust_proxies(["127.0.0.1/32".parse().unwrap()]);
+    let log = RequestLog::new()
+        .trust_proxies(["127.0.0.1/32".parse().unwrap()])
+        .request_id_header(true);
     let addr = serve_axum(site(&memory, log)).await;
     let (_, resp) = fetch(addr, "/ HTTP/1.1\r\nX-Request-Id: abc-123").await;
     let seen = report(&resp);
@@ -141,9 +143,9 @@ async fn a_trusted_proxys_id_reaches_the_handler() {
 }
 
 #[tokio::test]
-async fn without_the_header_option_the_request_headers_are_left_alone() {
+async fn by_default_the_request_headers_are_left_alone() {
     let memory = MemorySink::new();
-    let addr = serve_axum(site(&memory, RequestLog::new().request_id_header(false))).await;
+    let addr = serve_axum(site(&memory, RequestLog::new())).await;
     let (_, resp) = fetch(addr, "/ HTTP/1.1").await;
     let seen = report(&resp);
     let line = one(&memory).await;
@@ -249,7 +251,11 @@ async fn a_trace_layer_inside_sees_the_line_id() {
     let app = Router::new()
         .route("/", get(seen))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(noted.clone()))
-        .layer(RequestLog::new().sink(memory.clone()));
+        .layer(
+            RequestLog::new()
+                .request_id_header(true)
+                .sink(memory.clone()),
+        );
     let addr = serve_axum(app).await;
     fetch(addr, "/ HTTP/1.1\r\nX-Request-Id: forged").await;
     let line = one(&memory).await;

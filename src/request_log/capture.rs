@@ -6,9 +6,11 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Version};
 
 use super::client_ip::{self, Client};
+use super::correlation::{self, TRACEPARENT};
 use super::layer::Config;
 use super::redact::{split_userinfo, strip_userinfo};
 use super::request_id::{self, X_REQUEST_ID};
+use super::trace_context::TraceContext;
 use crate::record::{Arena, Span};
 use crate::Record;
 
@@ -29,6 +31,8 @@ pub(crate) struct Captured {
     /// The resolved client before masking.
     pub(crate) client: Client,
     pub(crate) request_id: HeaderValue,
+    /// The caller's trace (a single valid `traceparent`), also on the record.
+    pub(crate) trace: Option<TraceContext>,
 }
 
 pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
@@ -94,6 +98,20 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
         _ => request_id::generate(),
     };
     let request_id_span = push_lossy(text, request_id.as_bytes(), 128);
+    let trace = headers
+        .traceparent
+        .and_then(|v| TraceContext::parse(v.as_bytes()));
+    let trace_spans = trace.as_ref().map(|t| {
+        let start = text.mark();
+        t.push_trace_id_hex(text.buf());
+        let trace_id = text.span_from(start);
+        let start = text.mark();
+        t.push_span_id_hex(text.buf());
+        let span_id = text.span_from(start);
+        let start = text.mark();
+        crate::hex::push_hex_byte(text.buf(), t.flags());
+        (trace_id, span_id, text.span_from(start))
+    });
 
     let client = client_ip::resolve(peer.map(|p| p.ip()), &parts.headers, &config.proxies);
     let (address, client_port) = match (client.logged(), config.mask) {
@@ -132,10 +150,16 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
         record.set_referer(r);
     }
     record.set_request_id(request_id_span);
+    if let Some((trace_id, span_id, flags)) = trace_spans {
+        record.set_trace_id(trace_id);
+        record.set_span_id(span_id);
+        record.set_trace_flags(flags);
+    }
     Captured {
         record,
         client,
         request_id,
+        trace,
     }
 }
 
@@ -169,7 +193,7 @@ fn split_host_port(h: &[u8]) -> (Option<&[u8]>, Option<u16>) {
             .flatten()
     };
     if let Some(rest) = h.strip_prefix(b"[") {
-        return match memchr::memchr(b']', rest) {
+        return match rest.iter().position(|&b| b == b']') {
             Some(end) => {
                 let port = rest[end + 1..].strip_prefix(b":").and_then(port_of);
                 (Some(&rest[..end]), port)
@@ -177,9 +201,10 @@ fn split_host_port(h: &[u8]) -> (Option<&[u8]>, Option<u16>) {
             None => (Some(h), None),
         };
     }
-    match memchr::memrchr(b':', h) {
+    // Host names are short: a plain loop beats `memrchr`'s set-up here.
+    match h.iter().rposition(|&b| b == b':') {
         // One colon: `host:port`; more is a bare IPv6 address (no port).
-        Some(i) if memchr::memchr(b':', &h[..i]).is_none() => match port_of(&h[i + 1..]) {
+        Some(i) if !h[..i].contains(&b':') => match port_of(&h[i + 1..]) {
             Some(p) => (Some(&h[..i]), Some(p)),
             None if h[i + 1..].is_empty() => (Some(&h[..i]), None),
             None => (Some(h), None),
@@ -197,6 +222,9 @@ struct Wanted<'a> {
     referer: Option<&'a HeaderValue>,
     request_id: Option<&'a HeaderValue>,
     forwarded_proto: Option<&'a HeaderValue>,
+    /// The `traceparent` value when the header appears exactly once (a repeated one is
+    /// invalid as a whole).
+    traceparent: Option<&'a HeaderValue>,
 }
 
 impl<'a> Wanted<'a> {
@@ -212,11 +240,13 @@ impl<'a> Wanted<'a> {
                 referer: headers.get(REFERER),
                 request_id: headers.get(&X_REQUEST_ID),
                 forwarded_proto: headers.get(&X_FORWARDED_PROTO),
+                traceparent: correlation::single_traceparent(headers),
             };
         }
         // A lookup hashes the name and probes the table; comparing a handful of names
         // is cheaper. The map yields each name's first value before its others.
         let mut found = Wanted::default();
+        let mut traceparents = 0;
         for (name, value) in headers {
             let slot = if name == HOST {
                 &mut found.host
@@ -228,10 +258,16 @@ impl<'a> Wanted<'a> {
                 &mut found.request_id
             } else if name == X_FORWARDED_PROTO {
                 &mut found.forwarded_proto
+            } else if name == TRACEPARENT {
+                traceparents += 1;
+                &mut found.traceparent
             } else {
                 continue;
             };
             slot.get_or_insert(value);
+        }
+        if traceparents > 1 {
+            found.traceparent = None;
         }
         found
     }

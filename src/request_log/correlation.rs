@@ -7,7 +7,6 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::request_id::{RequestId, X_REQUEST_ID};
 use super::trace_context::TraceContext;
-use crate::RecordHandle;
 
 /// The W3C Trace Context header.
 pub(crate) static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
@@ -16,29 +15,14 @@ pub(crate) static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent
 /// A repeated header is invalid as a whole (the spec says to restart the trace), so
 /// neither value is believed.
 pub(crate) fn trace_context(headers: &HeaderMap) -> Option<TraceContext> {
-    let mut values = headers.get_all(&TRACEPARENT).iter();
-    let first = values.next()?;
-    if values.next().is_some() {
-        return None;
-    }
-    TraceContext::parse(first.as_bytes())
+    TraceContext::parse(single_traceparent(headers)?.as_bytes())
 }
 
-/// Puts the caller's trace on the request's line.
-pub(crate) fn record_trace_context(handle: &RecordHandle, trace: &TraceContext) {
-    let mut r = handle.lock();
-    let start = r.text.mark();
-    trace.push_trace_id_hex(r.text.buf());
-    let trace_id = r.text.span_from(start);
-    let start = r.text.mark();
-    trace.push_span_id_hex(r.text.buf());
-    let span_id = r.text.span_from(start);
-    let start = r.text.mark();
-    crate::hex::push_hex_byte(r.text.buf(), trace.flags());
-    let flags = r.text.span_from(start);
-    r.set_trace_id(trace_id);
-    r.set_span_id(span_id);
-    r.set_trace_flags(flags);
+/// The `traceparent` value when the header appears exactly once.
+pub(crate) fn single_traceparent(headers: &HeaderMap) -> Option<&HeaderValue> {
+    let mut values = headers.get_all(&TRACEPARENT).iter();
+    let first = values.next()?;
+    values.next().is_none().then_some(first)
 }
 
 /// Hands the line's id to the inner service: as a [`RequestId`] extension and, when

@@ -124,7 +124,7 @@ impl RequestLog {
                 level_for: None,
                 max_field_len: 4096,
                 set_response_id: true,
-                request_id_header: true,
+                request_id_header: false,
             }),
         }
     }
@@ -342,7 +342,7 @@ impl RequestLog {
     }
 
     /// Whether the request handed to the inner service carries the line's id in its
-    /// `x-request-id` header (default: yes), so that inner layers (a tower-http
+    /// `x-request-id` header (default: no), so that inner layers (a tower-http
     /// `TraceLayer`, a proxy handler forwarding headers) see the same id as the line.
     ///
     /// The header is set to the line's id, replacing any the client sent: an incoming

@@ -10,7 +10,7 @@ use tower_service::Service;
 use super::body::ResponseBody;
 use super::capture::capture;
 use super::client_ip::{peer, resolve, Resolved};
-use super::correlation::{hand_on_request_id, record_trace_context, trace_context};
+use super::correlation::{hand_on_request_id, trace_context};
 use super::finish::Finisher;
 use super::future::ResponseFuture;
 use super::layer::Config;
@@ -72,13 +72,12 @@ where
         let start = Instant::now();
         let (mut parts, body) = req.into_parts();
         let config = &self.runtime.config;
-        // The caller's trace is the request's, logged or not: handlers of skipped
-        // requests may join it too.
-        let trace = trace_context(&parts.headers);
-        if let Some(trace) = trace {
-            parts.extensions.insert(trace);
-        }
         if config.skip.as_ref().is_some_and(|skip| skip(&parts)) {
+            // The caller's trace is the request's, logged or not: handlers of skipped
+            // requests may join it too.
+            if let Some(trace) = trace_context(&parts.headers) {
+                parts.extensions.insert(trace);
+            }
             // Not logged, but inner layers (the detector's 404 count) must judge the
             // client the trusted proxies name, not the proxy itself.
             let client = resolve(peer(&parts.extensions), &parts.headers, &config.proxies);
@@ -91,10 +90,8 @@ where
         let is_head = parts.method == http::Method::HEAD;
         parts.extensions.insert(handle.clone());
         hand_on_request_id(&mut parts, &captured.request_id, config.request_id_header);
-        if let Some(trace) = &trace {
-            // TODO(record-fields): this call sets trace_id/span_id/trace_flags on the
-            // record; it does nothing until the record has those fields.
-            record_trace_context(&handle, trace);
+        if let Some(trace) = captured.trace {
+            parts.extensions.insert(trace);
         }
         let finisher = Finisher::new(handle.clone(), self.runtime.clone(), start, is_head);
         let req = Request::from_parts(parts, RequestBody::new(body, Some(handle)));
