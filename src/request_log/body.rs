@@ -49,6 +49,10 @@ impl<B: Body> Body for ResponseBody<B> {
                 Some(Ok(frame)) => {
                     if let Some(data) = frame.data_ref() {
                         f.add_body_bytes(data.remaining());
+                    } else if frame.is_trailers() {
+                        // Trailers are the last frame: servers poll no further, even
+                        // when the body does not say it is done.
+                        f.finish(Outcome::Ok);
                     }
                     // Servers stop polling once the body says it is done.
                     if this.inner.is_end_stream() {
