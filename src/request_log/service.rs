@@ -13,6 +13,7 @@ use super::client_ip::{peer, resolve, Resolved};
 use super::correlation::{hand_on_request_id, record_trace_context, trace_context};
 use super::finish::Finisher;
 use super::future::ResponseFuture;
+use super::grpc;
 use super::layer::Config;
 use super::request_body::RequestBody;
 use crate::sink::Sink;
@@ -86,7 +87,11 @@ where
             let req = Request::from_parts(parts, RequestBody::new(body, None));
             return ResponseFuture::new(self.inner.call(req), None, None);
         }
-        let captured = capture(&parts, config);
+        let mut captured = capture(&parts, config);
+        let is_grpc = grpc::is_grpc(&parts);
+        if is_grpc {
+            grpc::describe(&mut captured.record, parts.uri.path());
+        }
         let handle = RecordHandle::new(captured.record, captured.client);
         let is_head = parts.method == http::Method::HEAD;
         parts.extensions.insert(handle.clone());
@@ -96,7 +101,13 @@ where
             // record; it does nothing until the record has those fields.
             record_trace_context(&handle, trace);
         }
-        let finisher = Finisher::new(handle.clone(), self.runtime.clone(), start, is_head);
+        let finisher = Finisher::new(
+            handle.clone(),
+            self.runtime.clone(),
+            start,
+            is_head,
+            is_grpc,
+        );
         let req = Request::from_parts(parts, RequestBody::new(body, Some(handle)));
         let response_id = config.set_response_id.then_some(captured.request_id);
         ResponseFuture::new(self.inner.call(req), Some(finisher), response_id)
