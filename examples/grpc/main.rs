@@ -47,12 +47,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tokio::spawn(server);
     let mut client = GreeterClient::connect(addr).await?;
-    println!("# {:?}", client.say_hello("Ada").await.map(|r| r.message));
-    println!("# {:?}", client.find_friend("Bob").await.map(|r| r.message));
-    println!("# {:?}", client.crash("Eve").await.map(|r| r.message));
-    println!("# {:?}", client.say_hellos("Ada").await);
-    println!("# {:?}", client.say_hellos("storm").await);
-    // Let the writer thread print the last lines before the guard flushes them.
+    // The caller's view, on lines starting with `#`; the log lines are the server's.
+    let code = |s: tonic::Status| s.code();
+    println!("# {:?}", client.say_hello("Ada").await.map_err(code));
+    println!("# {:?}", client.find_friend("Bob").await.map_err(code));
+    println!("# {:?}", client.crash("Eve").await.map_err(code));
+    for name in ["Ada", "storm"] {
+        let (messages, end) = client.say_hellos(name).await;
+        println!("# {messages:?} then {:?}", end.map_err(code));
+    }
+    // The server writes a call's line as its last frame goes out: give it a moment.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     Ok(())
 }
