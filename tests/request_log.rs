@@ -699,3 +699,31 @@ async fn userinfo_never_reaches_the_sink() {
         Some("https://other.example/x?token=[REDACTED]")
     );
 }
+
+/// A body that ends with trailers need not say it is done: trailers are the last frame,
+/// and HTTP/2 servers stop polling after them.
+#[tokio::test]
+async fn body_ending_with_trailers_is_complete() {
+    use http_body_util::StreamBody;
+    use hyper::body::Frame;
+
+    let memory = MemorySink::new();
+    let svc = tower::service_fn(|_req: Request<reqlog::request_log::RequestBody<_>>| async {
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("x-checksum", "abc".parse().unwrap());
+        let frames = stream::iter(vec![
+            Ok::<_, Infallible>(Frame::data(Bytes::from_static(b"payload"))),
+            Ok(Frame::trailers(trailers)),
+        ]);
+        Ok::<_, Infallible>(Response::new(StreamBody::new(frames)))
+    });
+    let svc = tower::ServiceBuilder::new()
+        .layer(RequestLog::new().sink(memory.clone()))
+        .service(svc);
+    let addr = serve(svc).await;
+    let (status, body) = get_h2(addr, "/with-trailers").await;
+    assert_eq!((status, &body[..]), (200, &b"payload"[..]));
+    let r = one(&memory).await;
+    assert_eq!(r.str("outcome"), Some("ok"), "{}", r.line());
+    assert_eq!(r.u64("http.response.body.size"), Some(7));
+}

@@ -50,7 +50,9 @@ impl std::error::Error for ActionError {}
 /// Records what the user did, on the request's log line.
 ///
 /// Get it from the request ([`Actions::from_request`], [`Actions::from_extensions`], or
-/// as an axum extractor with the `axum` feature). It writes into the record that
+/// as an axum extractor with the `axum` feature). In a tonic method,
+/// `Actions::from_extensions(request.extensions())`: tonic's `Request` keeps the HTTP
+/// request's extensions. It writes into the record that
 /// [`RequestLog`](crate::RequestLog) keeps for the request; without a `RequestLog`
 /// outside, every call does nothing, so handlers never need to check.
 ///

@@ -98,6 +98,7 @@ macro_rules! record_fields {
                     self.fields.$get.get(&self.text)
                 }
 
+                #[allow(dead_code)] // a field may be set only in some builds (tests, features)
                 pub(crate) fn $set(&mut self, v: <$slot as Slot>::In) {
                     self.fields.$get.set(v)
                 }

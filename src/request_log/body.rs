@@ -14,7 +14,8 @@ pin_project! {
     /// The response body of [`RequestLogService`](super::RequestLogService).
     ///
     /// Writes the record at the end of the stream (`ok`), on an error (`error`), or when
-    /// dropped early (`aborted`: the client went away mid-body).
+    /// dropped early (`aborted`: the client went away mid-body). For a gRPC call it reads
+    /// the `grpc-status` of the trailers as they pass.
     pub struct ResponseBody<B> {
         #[pin]
         inner: B,
@@ -49,6 +50,12 @@ impl<B: Body> Body for ResponseBody<B> {
                 Some(Ok(frame)) => {
                     if let Some(data) = frame.data_ref() {
                         f.add_body_bytes(data.remaining());
+                    } else if let Some(trailers) = frame.trailers_ref() {
+                        // A gRPC status travels here.
+                        f.trailers(trailers);
+                        // Trailers are the last frame: servers poll no further, even
+                        // when the body does not say it is done.
+                        f.finish(Outcome::Ok);
                     }
                     // Servers stop polling once the body says it is done.
                     if this.inner.is_end_stream() {

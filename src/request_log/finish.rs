@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::grpc::{self, Ending};
 use super::service::Runtime;
 use crate::{Level, Outcome, Record, RecordHandle};
 
@@ -21,6 +22,8 @@ pub(crate) struct Finisher {
     body_bytes: u64,
     /// The body may legitimately be dropped unread (HEAD, 204, 304): that is not an abort.
     unread_body_is_ok: bool,
+    /// For a gRPC call, its status once the head or the trailers gave it.
+    grpc: Option<grpc::Call>,
     done: bool,
 }
 
@@ -30,6 +33,7 @@ impl Finisher {
         runtime: Arc<Runtime>,
         start: Instant,
         is_head: bool,
+        is_grpc: bool,
     ) -> Finisher {
         Finisher {
             handle,
@@ -39,16 +43,28 @@ impl Finisher {
             status: None,
             body_bytes: 0,
             unread_body_is_ok: is_head,
+            grpc: is_grpc.then(grpc::Call::default),
             done: false,
         }
     }
 
     /// The response head is ready.
-    pub(crate) fn head(&mut self, status: http::StatusCode) {
+    pub(crate) fn head(&mut self, status: http::StatusCode, headers: &http::HeaderMap) {
         self.ttfb_us = Some(micros(self.start));
         self.status = Some(status.as_u16());
         if matches!(status.as_u16(), 204 | 304) || status.is_informational() {
             self.unread_body_is_ok = true;
+        }
+        if let Some(call) = &mut self.grpc {
+            // A trailers-only response: the status is in the head.
+            call.read(headers);
+        }
+    }
+
+    /// The response body's trailers passed.
+    pub(crate) fn trailers(&mut self, trailers: &http::HeaderMap) {
+        if let Some(call) = &mut self.grpc {
+            call.read(trailers);
         }
     }
 
@@ -75,8 +91,23 @@ impl Finisher {
         if let Some(us) = self.ttfb_us {
             record.set_ttfb_micros(us);
         }
+        let mut outcome = outcome;
+        let mut error = error_type(self.status, outcome);
+        if let Some(call) = &self.grpc {
+            if let Some(name) = call.status() {
+                record.set_rpc_status(name);
+            }
+            // An HTTP exchange that went to its end can still be a failed call: the
+            // status says so (a `200` with `NOT_FOUND` is not a success).
+            if outcome == Outcome::Ok {
+                if let Ending::Failed(e) = call.ending(error) {
+                    outcome = Outcome::Error;
+                    error = e;
+                }
+            }
+        }
         record.set_outcome(outcome);
-        if let Some(e) = error_type(self.status, outcome) {
+        if let Some(e) = error {
             record.set_error_type(e);
         }
         let level = match &self.runtime.config.level_for {
@@ -133,13 +164,18 @@ fn micros(start: Instant) -> u64 {
 
 /// The default level of a request record: `INFO` below 400, `WARN` for 4xx and
 /// probes, `ERROR` for 5xx, errors and panics (never below a level a layer asked for).
+/// A failed gRPC call is `ERROR` when its status is the server's failure (`UNKNOWN`,
+/// `DEADLINE_EXCEEDED`, `UNIMPLEMENTED`, `INTERNAL`, `UNAVAILABLE`, `DATA_LOSS`) and
+/// `WARN` when it is the caller's (`NOT_FOUND`, `INVALID_ARGUMENT`…).
 ///
 /// Use it inside [`RequestLog::level_for`](crate::RequestLog::level_for) to change one case and keep the rest.
 pub fn default_level(record: &Record) -> Level {
-    let by_status = match (record.outcome(), record.status()) {
-        (Some(Outcome::Error | Outcome::Panic), _) => Level::Error,
-        (_, Some(s)) if s >= 500 => Level::Error,
-        (_, Some(s)) if s >= 400 => Level::Warn,
+    let by_status = match (record.outcome(), record.status(), grpc::level(record)) {
+        (Some(Outcome::Panic), _, _) => Level::Error,
+        (_, Some(s), _) if s >= 500 => Level::Error,
+        (_, _, Some(by_grpc_status)) => by_grpc_status,
+        (Some(Outcome::Error), _, _) => Level::Error,
+        (_, Some(s), _) if s >= 400 => Level::Warn,
         _ if record.probe_category().is_some() => Level::Warn,
         _ => Level::Info,
     };
@@ -148,7 +184,8 @@ pub fn default_level(record: &Record) -> Level {
 
 /// `error.type` as OpenTelemetry's HTTP server conventions put it: the status code for a
 /// 5xx answer, else a fixed name for a request that failed without one; none for a
-/// success, a 4xx (the client's error) or a client that went away.
+/// success, a 4xx (the client's error) or a client that went away. A gRPC call's status
+/// may change it ([`grpc::Call::ending`]).
 fn error_type(status: Option<u16>, outcome: Outcome) -> Option<&'static str> {
     match (outcome, status) {
         (Outcome::Panic, _) => Some("panic"),

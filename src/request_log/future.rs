@@ -62,7 +62,7 @@ where
                     }
                 }
                 if let Some(f) = finisher.as_mut() {
-                    f.head(parts.status);
+                    f.head(parts.status, &parts.headers);
                     if parts.status == http::StatusCode::SWITCHING_PROTOCOLS {
                         f.finish(Outcome::Upgraded);
                     } else if body.is_end_stream() {

@@ -6,6 +6,7 @@
 //! - `body.rs` — counts response bytes, finishes the record at the end;
 //! - `request_body.rs` — counts request bytes read;
 //! - `finish.rs` — writes the record exactly once (end, error, abort, panic, upgrade);
+//! - `grpc.rs` — gRPC calls: the method, and the status from the head or the trailers;
 //! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
 //! - `correlation.rs`, `trace_context.rs` — the line's id and the caller's trace, handed
 //!   to the application ([`RequestId`], [`TraceContext`]);
@@ -17,6 +18,7 @@ mod client_ip;
 mod correlation;
 mod finish;
 mod future;
+mod grpc;
 mod layer;
 mod redact;
 mod request_body;

@@ -13,6 +13,7 @@ use super::client_ip::{peer, resolve, Resolved};
 use super::correlation::{hand_on_request_id, trace_context};
 use super::finish::Finisher;
 use super::future::ResponseFuture;
+use super::grpc;
 use super::layer::Config;
 use super::request_body::RequestBody;
 use crate::sink::Sink;
@@ -85,7 +86,11 @@ where
             let req = Request::from_parts(parts, RequestBody::new(body, None));
             return ResponseFuture::new(self.inner.call(req), None, None);
         }
-        let captured = capture(&parts, config);
+        let mut captured = capture(&parts, config);
+        let is_grpc = grpc::is_grpc(&parts);
+        if is_grpc {
+            grpc::describe(&mut captured.record, parts.uri.path());
+        }
         let handle = RecordHandle::new(captured.record, captured.client);
         let is_head = parts.method == http::Method::HEAD;
         parts.extensions.insert(handle.clone());
@@ -93,7 +98,13 @@ where
         if let Some(trace) = captured.trace {
             parts.extensions.insert(trace);
         }
-        let finisher = Finisher::new(handle.clone(), self.runtime.clone(), start, is_head);
+        let finisher = Finisher::new(
+            handle.clone(),
+            self.runtime.clone(),
+            start,
+            is_head,
+            is_grpc,
+        );
         let req = Request::from_parts(parts, RequestBody::new(body, Some(handle)));
         let response_id = config.set_response_id.then_some(captured.request_id);
         ResponseFuture::new(self.inner.call(req), Some(finisher), response_id)
