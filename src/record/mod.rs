@@ -58,7 +58,8 @@ impl Level {
 pub enum Outcome {
     /// The response body was sent to its last byte.
     Ok,
-    /// The service returned an error, or the response body failed.
+    /// The service returned an error, the response body failed, or a gRPC call ended
+    /// with a status other than `OK`.
     Error,
     /// The client went away: the response future or body was dropped before the end.
     Aborted,
