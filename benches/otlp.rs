@@ -158,7 +158,7 @@ fn bytes_per_record(gzip: bool) -> f64 {
 fn encode(c: &mut Criterion) {
     let record = a_request_record();
     let mut line = Vec::new();
-    JsonLines.format(&record, &mut line);
+    JsonLines::new().format(&record, &mut line);
     eprintln!(
         "one request record: JSON line {} bytes; OTLP on the wire {:.0} bytes per record, {:.0} with gzip (2,000 varied requests, batches of 512)",
         line.len(),
@@ -171,7 +171,7 @@ fn encode(c: &mut Criterion) {
     group.bench_function("json_format", |b| {
         b.iter(|| {
             buf.clear();
-            JsonLines.format(&record, &mut buf);
+            JsonLines::new().format(&record, &mut buf);
         })
     });
     let (json, _json_guard) = NonBlocking::builder().finish(std::io::sink());

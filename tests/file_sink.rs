@@ -138,7 +138,7 @@ fn every_line_once_whole_and_in_order_across_size_rotations() {
         let mut chunk = Vec::new();
         for i in start..start + CHUNK {
             let r = record(i);
-            JsonLines.format(&r, &mut chunk);
+            JsonLines::new().format(&r, &mut chunk);
             sink.emit(&r);
         }
         longest_chunk = longest_chunk.max(chunk.len() as u64);

@@ -39,7 +39,7 @@ proptest! {
     #[test]
     fn json_is_one_line_that_round_trips(a in any::<String>(), b in "\\PC*[\"\\\\\n\r\u{2028}\u{0}]\\PC*") {
         let mut line = Vec::new();
-        JsonLines.format(&record(a.clone(), b.clone()), &mut line);
+        JsonLines::new().format(&record(a.clone(), b.clone()), &mut line);
         prop_assert_eq!(line.iter().filter(|&&c| c == b'\n').count(), 1);
         prop_assert_eq!(line.last(), Some(&b'\n'));
         let text = std::str::from_utf8(&line).unwrap();

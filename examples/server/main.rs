@@ -155,7 +155,7 @@ fn user_actions() -> UserActions {
 /// Where the lines go, in the chosen format.
 fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
     let builder = match args.format {
-        LogFormat::Json => NonBlocking::builder().format(reqlog::format::JsonLines),
+        LogFormat::Json => NonBlocking::builder().format(reqlog::format::JsonLines::new()),
         LogFormat::Logfmt => NonBlocking::builder().format(reqlog::format::Logfmt),
         LogFormat::Combined => NonBlocking::builder().format(reqlog::format::Combined),
     };
