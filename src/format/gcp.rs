@@ -158,6 +158,13 @@ fn special(
                 b",\"logging.googleapis.com/trace_sampled\":false"
             });
         }
+        // Parts of `requestUrl`: a record without a path (the start event's listen
+        // address) has no URL to put them in, so they keep their keys.
+        (FieldId::Scheme | FieldId::Query | FieldId::ServerAddress | FieldId::ServerPort, _)
+            if record.path().is_none() =>
+        {
+            keep(out, key, value)
+        }
         (id, _) if is_http_special(id) => {}
         // A row marked `Special` without a rule here keeps its OpenTelemetry key
         // rather than vanish (a test checks that every `Special` row has a rule).
@@ -389,7 +396,13 @@ mod tests {
 
     #[test]
     fn an_event_has_no_http_request() {
-        let v = gcp(&Record::event("reqlog.start").with("service.name", "courses"));
+        let mut r = Record::event("reqlog.start").with("service.name", "courses");
+        let host = r.push_text("127.0.0.1");
+        r.set_server_address(host);
+        r.set_server_port(3000);
+        let v = gcp(&r);
+        assert_eq!(v["server.address"], "127.0.0.1");
+        assert_eq!(v["server.port"], 3000);
         assert!(v.get("httpRequest").is_none(), "{v}");
         assert_eq!(v["message"], "reqlog.start");
         assert_eq!(v["severity"], "INFO");
