@@ -18,7 +18,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use futures_util::FutureExt;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use reqlog::format::{Format, JsonLines};
+use reqlog::format::{Format, JsonLines, Schema};
 use reqlog::sink::{self, NonBlocking, Otlp, Sink};
 use reqlog::{Record, RequestLog};
 use tower::{Service, ServiceBuilder, ServiceExt};
@@ -174,6 +174,20 @@ fn encode(c: &mut Criterion) {
             JsonLines::new().format(&record, &mut buf);
         })
     });
+    for (name, format) in [
+        ("json_format_ecs", JsonLines::new().schema(Schema::Ecs)),
+        (
+            "json_format_gcp",
+            JsonLines::new().schema(Schema::GoogleCloud),
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                format.format(&record, &mut buf);
+            })
+        });
+    }
     let (json, _json_guard) = NonBlocking::builder().finish(std::io::sink());
     group.bench_function("json_nonblocking_emit", |b| b.iter(|| json.emit(&record)));
     let (addr, _) = collector();
