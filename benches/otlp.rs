@@ -18,7 +18,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use futures_util::FutureExt;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use reqlog::format::{Format, JsonLines};
+use reqlog::format::{Format, JsonLines, Schema};
 use reqlog::sink::{self, NonBlocking, Otlp, Sink};
 use reqlog::{Record, RequestLog};
 use tower::{Service, ServiceBuilder, ServiceExt};
@@ -158,7 +158,7 @@ fn bytes_per_record(gzip: bool) -> f64 {
 fn encode(c: &mut Criterion) {
     let record = a_request_record();
     let mut line = Vec::new();
-    JsonLines.format(&record, &mut line);
+    JsonLines::new().format(&record, &mut line);
     eprintln!(
         "one request record: JSON line {} bytes; OTLP on the wire {:.0} bytes per record, {:.0} with gzip (2,000 varied requests, batches of 512)",
         line.len(),
@@ -171,9 +171,23 @@ fn encode(c: &mut Criterion) {
     group.bench_function("json_format", |b| {
         b.iter(|| {
             buf.clear();
-            JsonLines.format(&record, &mut buf);
+            JsonLines::new().format(&record, &mut buf);
         })
     });
+    for (name, format) in [
+        ("json_format_ecs", JsonLines::new().schema(Schema::Ecs)),
+        (
+            "json_format_gcp",
+            JsonLines::new().schema(Schema::GoogleCloud),
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                format.format(&record, &mut buf);
+            })
+        });
+    }
     let (json, _json_guard) = NonBlocking::builder().finish(std::io::sink());
     group.bench_function("json_nonblocking_emit", |b| b.iter(|| json.emit(&record)));
     let (addr, _) = collector();

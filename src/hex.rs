@@ -33,6 +33,13 @@ pub(crate) fn lower_hex_u64(x: u64) -> [u8; 16] {
     (v + ONES * u128::from(b'0') + letters * u128::from(b'a' - b'0' - 10)).to_be_bytes()
 }
 
+/// Appends a byte as two lowercase hex digits.
+pub(crate) fn push_hex_byte(out: &mut String, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(DIGITS[usize::from(b >> 4)]));
+    out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -67,11 +74,4 @@ mod tests {
             assert_eq!(super::lower_hex_u64(x), format!("{x:016x}").as_bytes());
         }
     }
-}
-
-/// Appends a byte as two lowercase hex digits.
-pub(crate) fn push_hex_byte(out: &mut String, b: u8) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.push(char::from(DIGITS[usize::from(b >> 4)]));
-    out.push(char::from(DIGITS[usize::from(b & 0xf)]));
 }

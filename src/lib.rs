@@ -65,8 +65,9 @@
 //!   line, with a pseudonymous user id.
 //! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], a rotating file,
 //!   syslog, OTLP, `tracing`, memory, closure).
-//! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`],
-//!   [`format::Logfmt`], [`format::Combined`]).
+//! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`], with
+//!   OpenTelemetry, Elastic Common Schema or Google Cloud Logging keys
+//!   ([`format::Schema`]), [`format::Logfmt`], [`format::Combined`]).
 //! - `report` (feature `cli`): reading the logs back, what `reqlog report` shows.
 //!
 //! # Features

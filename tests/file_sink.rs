@@ -138,7 +138,7 @@ fn every_line_once_whole_and_in_order_across_size_rotations() {
         let mut chunk = Vec::new();
         for i in start..start + CHUNK {
             let r = record(i);
-            JsonLines.format(&r, &mut chunk);
+            JsonLines::new().format(&r, &mut chunk);
             sink.emit(&r);
         }
         longest_chunk = longest_chunk.max(chunk.len() as u64);
@@ -468,8 +468,8 @@ fn the_old_builder_names_still_work() {
     sink.emit(&Record::event("app.start"));
     drop((sink, guard));
     let text = fs::read_to_string(&path).unwrap();
-    assert!(text.contains("\"event.name\":\"app.start\""), "{text}");
-    assert!(text.contains("event.name=app.start"), "{text}");
+    assert!(text.contains("\"otel.event.name\":\"app.start\""), "{text}");
+    assert!(text.contains("otel.event.name=app.start"), "{text}");
 }
 
 #[test]

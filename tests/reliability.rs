@@ -83,7 +83,7 @@ async fn load_then_shut_down(sink: NonBlocking, guard: WriterGuard) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_exactly_one_line_per_request() {
-    let lines = lines_after_load(JsonLines).await;
+    let lines = lines_after_load(JsonLines::new()).await;
     assert_eq!(lines.len(), CLIENTS * PER_CLIENT);
     let mut ids = HashSet::new();
     let mut keys = HashSet::new();

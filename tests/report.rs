@@ -971,7 +971,7 @@ fn lines_from_reqlogs_own_formats_read_back_the_same() {
         let buffers = buffers.clone();
         reqlog::sink::from_fn(move |record| {
             let mut b = buffers.lock().unwrap();
-            JsonLines.format(record, &mut b[0]);
+            JsonLines::new().format(record, &mut b[0]);
             Logfmt.format(record, &mut b[1]);
             Combined.format(record, &mut b[2]);
         })

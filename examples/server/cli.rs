@@ -3,6 +3,7 @@
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
+use reqlog::format::Schema;
 use reqlog::IpNet;
 
 pub const USAGE: &str = "\
@@ -13,6 +14,10 @@ The reqlog example course site: one JSON line per request on standard output.
 Options:
   --addr HOST:PORT       address to listen on (default 127.0.0.1:3000)
   --format FORMAT        log line format: json, logfmt or combined (default json)
+  --schema SCHEMA        keys of the json format: otel (OpenTelemetry, the default),
+                         ecs (Elastic Common Schema, for Kibana) or gcp (Google Cloud
+                         Logging, with its httpRequest panel; the trace names the
+                         project in GOOGLE_CLOUD_PROJECT when it is set); json only
   --log-file PATH        append log lines to PATH, created if missing (default stdout);
                          SIGHUP reopens PATH (for logrotate)
   --rotate-size BYTES    with --log-file: rotate PATH when it would pass BYTES, e.g. 10M
@@ -53,6 +58,8 @@ pub enum Command {
 pub struct Args {
     pub addr: SocketAddr,
     pub format: LogFormat,
+    /// `--schema`: the keys of the JSON format.
+    pub schema: Schema,
     pub log_file: Option<PathBuf>,
     /// `--rotate-size`, in bytes.
     pub rotate_size: Option<u64>,
@@ -90,6 +97,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let mut parsed = Args {
         addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
         format: LogFormat::Json,
+        schema: Schema::OpenTelemetry,
         log_file: None,
         rotate_size: None,
         keep: None,
@@ -102,6 +110,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         resolver: None,
         block_impostors: false,
     };
+    let mut schema_given = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         if arg == "--help" || arg == "-h" {
@@ -145,6 +154,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             flag.as_str(),
             "--addr"
                 | "--format"
+                | "--schema"
                 | "--log-file"
                 | "--rotate-size"
                 | "--keep"
@@ -170,6 +180,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         match flag.as_str() {
             "--addr" => parsed.addr = parse_addr(&value)?,
             "--format" => parsed.format = parse_format(&value)?,
+            "--schema" => {
+                parsed.schema = parse_schema(&value)?;
+                schema_given = true;
+            }
             "--log-file" if value.is_empty() => return Err("`--log-file` needs a path".into()),
             "--log-file" => parsed.log_file = Some(PathBuf::from(value)),
             "--rotate-size" => parsed.rotate_size = Some(parse_size(&value)?),
@@ -186,6 +200,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             _ => parsed.trusted_proxies.push(parse_network(&value)?),
         }
+    }
+    if schema_given && !matches!(parsed.format, LogFormat::Json) {
+        let format = match parsed.format {
+            LogFormat::Logfmt => "logfmt",
+            _ => "combined",
+        };
+        return Err(format!(
+            "`--schema` chooses the keys of the json format, not of `--format {format}`: \
+             drop one of the two"
+        ));
     }
     if parsed.log_file.is_none() {
         let rotation = [
@@ -249,6 +273,17 @@ fn parse_format(value: &str) -> Result<LogFormat, String> {
         "combined" => Ok(LogFormat::Combined),
         other => Err(format!(
             "--format: unknown format `{other}` (supported: json, logfmt, combined)"
+        )),
+    }
+}
+
+fn parse_schema(value: &str) -> Result<Schema, String> {
+    match value {
+        "otel" => Ok(Schema::OpenTelemetry),
+        "ecs" => Ok(Schema::Ecs),
+        "gcp" => Ok(Schema::GoogleCloud),
+        other => Err(format!(
+            "--schema: unknown schema `{other}` (supported: otel, ecs, gcp)"
         )),
     }
 }

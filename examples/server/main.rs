@@ -155,7 +155,13 @@ fn user_actions() -> UserActions {
 /// Where the lines go, in the chosen format.
 fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
     let builder = match args.format {
-        LogFormat::Json => NonBlocking::builder().format(reqlog::format::JsonLines),
+        LogFormat::Json => {
+            let mut json = reqlog::format::JsonLines::new().schema(args.schema);
+            if let Ok(project) = std::env::var("GOOGLE_CLOUD_PROJECT") {
+                json = json.gcp_project(project);
+            }
+            NonBlocking::builder().format(json)
+        }
         LogFormat::Logfmt => NonBlocking::builder().format(reqlog::format::Logfmt),
         LogFormat::Combined => NonBlocking::builder().format(reqlog::format::Combined),
     };

@@ -1,7 +1,9 @@
 //! JSON lines: one object per line, flat dotted keys.
 
 use super::text::{write_f64, write_i64, write_ip, write_millis, write_u64};
-use super::{write_rfc3339, Format};
+use std::sync::Arc;
+
+use super::{write_rfc3339, Format, Schema};
 use crate::record::{FieldKey, VisitField};
 use crate::{Record, Value};
 
@@ -11,33 +13,109 @@ use crate::{Record, Value};
 /// control characters, DEL and U+2028/U+2029 are written as escapes (the text of a
 /// record is already valid UTF-8: invalid bytes were replaced when it was captured).
 ///
+/// The keys are OpenTelemetry's by default; [`JsonLines::schema`] picks the Elastic
+/// Common Schema or Google Cloud Logging's structured form instead (see [`Schema`]).
+///
 /// # Example
 /// ```
 /// use reqlog::format::{Format, JsonLines};
 /// use reqlog::Record;
 ///
 /// let mut line = Vec::new();
-/// JsonLines.format(&Record::event("reqlog.start").with("note", "a \"quoted\"\nline"), &mut line);
+/// JsonLines::new().format(&Record::event("reqlog.start").with("note", "a \"quoted\"\nline"), &mut line);
 /// let text = String::from_utf8(line).unwrap();
 /// assert!(text.ends_with("\"note\":\"a \\\"quoted\\\"\\nline\"}\n"));
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
-pub struct JsonLines;
+#[derive(Clone, Debug, Default)]
+pub struct JsonLines {
+    schema: Schema,
+    /// `projects/PROJECT/traces/`, escaped for a JSON string, when a Google Cloud
+    /// project was given.
+    gcp_trace_prefix: Option<Arc<str>>,
+}
+
+impl JsonLines {
+    /// JSON lines with OpenTelemetry keys (the default schema).
+    pub const fn new() -> Self {
+        JsonLines {
+            schema: Schema::OpenTelemetry,
+            gcp_trace_prefix: None,
+        }
+    }
+
+    /// The key schema of the line: [`Schema::OpenTelemetry`] (the default),
+    /// [`Schema::Ecs`] or [`Schema::GoogleCloud`].
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::format::{JsonLines, Schema};
+    /// use reqlog::sink::NonBlocking;
+    ///
+    /// // Elastic Common Schema lines on standard output, for Filebeat or Elastic Agent.
+    /// let (sink, _guard) = NonBlocking::builder()
+    ///     .format(JsonLines::new().schema(Schema::Ecs))
+    ///     .finish(std::io::stdout());
+    /// let layer = reqlog::RequestLog::new().sink(sink);
+    /// ```
+    pub const fn schema(mut self, schema: Schema) -> Self {
+        self.schema = schema;
+        self
+    }
+
+    /// The Google Cloud project whose Cloud Trace the lines link to: with
+    /// [`Schema::GoogleCloud`], `logging.googleapis.com/trace` is written
+    /// `projects/PROJECT/traces/TRACE_ID` instead of the bare trace id. An empty
+    /// name sets none. Other schemas ignore it.
+    ///
+    /// Cloud Run and GKE do not set an environment variable with the project; pass
+    /// the one your deployment knows (often `GOOGLE_CLOUD_PROJECT`).
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::format::{JsonLines, Schema};
+    ///
+    /// let mut format = JsonLines::new().schema(Schema::GoogleCloud);
+    /// if let Ok(project) = std::env::var("GOOGLE_CLOUD_PROJECT") {
+    ///     format = format.gcp_project(project);
+    /// }
+    /// ```
+    pub fn gcp_project(mut self, project: impl AsRef<str>) -> Self {
+        let project = project.as_ref();
+        self.gcp_trace_prefix = (!project.is_empty()).then(|| {
+            let mut prefix = b"projects/".to_vec();
+            write_str_content(&mut prefix, project);
+            prefix.extend_from_slice(b"/traces/");
+            // Escaped UTF-8 text stays UTF-8.
+            String::from_utf8_lossy(&prefix).into()
+        });
+        self
+    }
+}
 
 impl Format for JsonLines {
     fn format(&self, record: &Record, out: &mut Vec<u8>) {
-        // Every field is written as `,"key":value`; the first comma becomes the `{`.
-        let start = out.len();
-        record.visit_fields(&mut Fields(out));
-        match out.get_mut(start) {
-            Some(comma) => *comma = b'{',
-            None => out.push(b'{'),
+        match self.schema {
+            Schema::OpenTelemetry => {
+                // Every field is written as `,"key":value`; the first comma becomes the `{`.
+                let start = out.len();
+                record.visit_fields(&mut Fields(out));
+                match out.get_mut(start) {
+                    Some(comma) => *comma = b'{',
+                    None => out.push(b'{'),
+                }
+                out.extend_from_slice(b"}\n");
+            }
+            Schema::Ecs => super::ecs::write(record, out),
+            Schema::GoogleCloud => super::gcp::write(record, self.gcp_trace_prefix.as_deref(), out),
         }
-        out.extend_from_slice(b"}\n");
     }
 
     fn name(&self) -> &'static str {
-        "json"
+        match self.schema {
+            Schema::OpenTelemetry => "json",
+            Schema::Ecs => "json-ecs",
+            Schema::GoogleCloud => "json-gcp",
+        }
     }
 }
 
@@ -143,7 +221,7 @@ static SPECIAL: [bool; 256] = {
 
 /// Writes `,"key":` for a free key, known to need no escaping: free keys are checked
 /// to be `[A-Za-z0-9._-]` when they are added.
-fn write_key(out: &mut Vec<u8>, key: &str) {
+pub(crate) fn write_key(out: &mut Vec<u8>, key: &str) {
     out.extend_from_slice(b",\"");
     out.extend_from_slice(key.as_bytes());
     out.extend_from_slice(b"\":");
@@ -217,6 +295,20 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         write_escaped(out, bytes);
     }
     out.push(b'"');
+}
+
+/// Writes `s` escaped as in [`write_str`], without the quotes: for a string a format
+/// puts together from several parts.
+///
+/// Through [`write_str`] and a move of the bytes, not a second caller of [`is_plain`]:
+/// with two callers the compiler makes that a call, and the OpenTelemetry line, which
+/// writes a score of strings, would pay for it (about 120 instructions a line).
+pub(crate) fn write_str_content(out: &mut Vec<u8>, s: &str) {
+    let start = out.len();
+    write_str(out, s);
+    let end = out.len() - 1; // the closing quote
+    out.copy_within(start + 1..end, start);
+    out.truncate(end - 1);
 }
 
 /// The body of a JSON string that has something to escape (or is not ASCII). Kept out
@@ -330,7 +422,7 @@ mod tests {
                 FieldValue::List(vec![FieldValue::Map(vec![("name".into(), "x".into())])]),
             );
         let mut line = Vec::new();
-        JsonLines.format(&record, &mut line);
+        JsonLines::new().format(&record, &mut line);
         assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
         assert_eq!(line.last(), Some(&b'\n'));
         let v: serde_json::Value = serde_json::from_slice(&line).unwrap();

@@ -5,8 +5,11 @@
 //! writes so that one record is always exactly one line.
 
 mod combined;
+mod ecs;
+mod gcp;
 mod json;
 mod logfmt;
+mod schema;
 pub(crate) mod text;
 mod time;
 
@@ -15,6 +18,7 @@ pub use json::JsonLines;
 #[cfg(feature = "tracing")]
 pub(crate) use json::{write_str as json_str, write_value_to as json_value};
 pub use logfmt::Logfmt;
+pub use schema::Schema;
 pub(crate) use time::write_rfc3339;
 
 use crate::Record;

@@ -86,6 +86,7 @@ macro_rules! record_fields {
             }
 
             /// This field's key and its forms.
+            #[cfg(test)]
             pub(crate) fn key(self) -> &'static SchemaKey {
                 &SCHEMA[self as usize]
             }
@@ -156,9 +157,14 @@ record_fields! {
     Path: path / set_path -> Option<&str>, Text, "url.path",
         ecs Keep, gcp Special;
     /// `url.query`, redacted and length-capped.
+    // GCP: part of `httpRequest.requestUrl`, as the path is.
     Query: query / set_query -> Option<&str>, Text, "url.query",
-        ecs Keep, gcp Keep;
+        ecs Keep, gcp Special;
     /// `http.route`, when the router reported a matched route.
+    // ECS 9.4 has no route field. `http.route` sits in ECS's `http` field set, which
+    // ECS asks custom fields to avoid, but the key is OpenTelemetry's, whose semantic
+    // conventions ECS now aligns with: if ECS ever names a route, it will be this one,
+    // with this meaning. So it stays rather than move under a name of our own.
     Route: route / set_route -> Option<&str>, Text, "http.route",
         ecs Keep, gcp Keep;
     /// `network.protocol.version`: `"1.1"`, `"2"`…
@@ -166,12 +172,14 @@ record_fields! {
         ecs As("http.version"), gcp Special;
     /// `server.address`: the host the client asked for (the `Host` header or
     /// `:authority`), without its port.
+    // GCP: the host of `httpRequest.requestUrl`.
     ServerAddress: server_address / set_server_address -> Option<&str>, Text, "server.address",
-        ecs As("url.domain"), gcp Keep;
+        ecs As("url.domain"), gcp Special;
     /// `server.port`: the port the client asked for, when the `Host` header or
     /// `:authority` names one.
+    // GCP: the port of `httpRequest.requestUrl`.
     ServerPort: server_port / set_server_port -> Option<u16>, Num<u16>, "server.port",
-        ecs As("url.port"), gcp Keep;
+        ecs As("url.port"), gcp Special;
     /// `client.address`: the resolved (and possibly masked) client address.
     ClientAddress: client_address / set_client_address -> Option<IpAddr>, Ip, "client.address",
         ecs As("client.ip"), gcp Http("remoteIp");
@@ -182,6 +190,9 @@ record_fields! {
     UserAgent: user_agent / set_user_agent -> Option<&str>, Text, "user_agent.original",
         ecs Keep, gcp Http("userAgent");
     /// `user_agent.synthetic.type`: `"bot"` for crawlers and scanners.
+    // ECS's `user_agent` set has no such field (only `original`, `name`, `version`,
+    // `device.name`, `os.*`), so nothing of another meaning is overwritten; kept under
+    // OpenTelemetry's key for the reason given for `http.route`.
     Synthetic: user_agent_synthetic / set_user_agent_synthetic -> Option<&'static str>, Static,
         "user_agent.synthetic.type",
         ecs Keep, gcp Keep;
@@ -198,6 +209,9 @@ record_fields! {
         ecs As("trace.id"), gcp Special;
     /// `span_id`: the parent span id of the request's `traceparent`, 16 lowercase hex
     /// digits.
+    // ECS `span.id` and GCP `spanId` name the span a line was written in. The
+    // middleware starts no span, so that is the caller's, as an OpenTelemetry log
+    // bridge would also record it.
     SpanId: span_id / set_span_id -> Option<&str>, Text, "span_id",
         ecs As("span.id"), gcp As("logging.googleapis.com/spanId");
     /// `trace_flags`: the `traceparent`'s flags, two hex digits (`01`: sampled).
@@ -271,8 +285,11 @@ record_fields! {
     Actions: actions / push_action -> &[FieldValue], Actions, "visitor.actions",
         ecs Keep, gcp Keep;
     /// `enduser.pseudo.id`: the pseudonymous user identifier.
+    // ECS: `user.hash` ("unique user hash to correlate information for a user in
+    // anonymized form"), which is what this keyed hash is; `user.id` is the user's real
+    // identifier, which the record never holds.
     UserId: user_id / set_user_id -> Option<&str>, Text, "enduser.pseudo.id",
-        ecs As("user.id"), gcp Keep;
+        ecs As("user.hash"), gcp Keep;
 }
 
 /// Keys of earlier versions, and the field each became: `reqlog report` reads lines

@@ -19,8 +19,10 @@ pub use handle::{FieldError, RecordHandle};
 pub use value::{FieldValue, Value};
 
 pub(crate) use arena::{Arena, Span};
+#[cfg(test)]
+use fields::RENAMED;
 pub use fields::RESERVED_KEYS;
-pub(crate) use fields::{FieldId, Fields, Place, SchemaKey, RENAMED, SCHEMA};
+pub(crate) use fields::{FieldId, Fields, Place, SchemaKey, SCHEMA};
 
 /// Severity of a record.
 ///

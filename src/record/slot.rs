@@ -49,7 +49,7 @@ impl Slot for Text {
     #[cfg(test)]
     fn sample(text: &mut Arena) -> Self {
         let start = text.mark();
-        text.buf().push_str("x");
+        text.buf().push('x');
         Text(Some(text.span_from(start)))
     }
 }

@@ -19,7 +19,7 @@ fn emitted_keys_equal_the_published_list() {
     assert_eq!(keys, RESERVED_KEYS);
 
     let mut line = Vec::new();
-    JsonLines.format(&r, &mut line);
+    JsonLines::new().format(&r, &mut line);
     let text = String::from_utf8(line).unwrap();
     let json: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
     let mut got: Vec<&str> = json.keys().map(String::as_str).collect();
@@ -48,7 +48,7 @@ fn emitted_keys_equal_the_published_list() {
 #[test]
 fn header_fields_are_string_arrays() {
     let mut line = Vec::new();
-    JsonLines.format(&full(), &mut line);
+    JsonLines::new().format(&full(), &mut line);
     let json: serde_json::Value = serde_json::from_slice(&line).unwrap();
     assert_eq!(
         json["http.request.header.referer"],
@@ -100,7 +100,7 @@ fn keys_are_opentelemetry_or_in_namespaces_of_our_own() {
     // Checked against the registry: OpenTelemetry defines none of these namespaces.
     const OURS: &[&str] = &["visitor", "probe", "robots", "request", "reqlog"];
     let mut line = Vec::new();
-    JsonLines.format(&full(), &mut line);
+    JsonLines::new().format(&full(), &mut line);
     let json: serde_json::Value = serde_json::from_slice(&line).unwrap();
     for key in RESERVED_KEYS {
         if let Some((_, ty)) = OTEL.iter().find(|(k, _)| k == key) {

@@ -147,7 +147,7 @@ impl MemorySink {
 impl Sink for MemorySink {
     fn emit(&self, record: &Record) {
         let mut line = Vec::with_capacity(512);
-        JsonLines.format(record, &mut line);
+        JsonLines::new().format(record, &mut line);
         let fields = match serde_json::from_slice::<serde_json::Value>(&line) {
             Ok(serde_json::Value::Object(map)) => map,
             // The JSON format always writes an object; keep the line even if not.

@@ -87,7 +87,7 @@ impl NonBlocking {
     /// [`Overflow::Drop`].
     pub fn builder() -> NonBlockingBuilder {
         NonBlockingBuilder {
-            format: Arc::new(JsonLines),
+            format: Arc::new(JsonLines::new()),
             lines: 65_536,
             bytes: 32 << 20,
             overflow: Overflow::Drop,

@@ -182,7 +182,7 @@ mod tests {
 
     fn message(protocol: Protocol, max_len: usize) -> Message {
         MessageFormat {
-            inner: Arc::new(JsonLines),
+            inner: Arc::new(JsonLines::new()),
             protocol,
             facility: Facility::Local0,
             hostname: "web 1".into(),
@@ -261,7 +261,7 @@ mod tests {
         push_sanitized(&mut out, "app[1]:x", APP_NAME_MAX, b"[]:");
         assert_eq!(out, b"app_1__x");
         let m = MessageFormat {
-            inner: Arc::new(JsonLines),
+            inner: Arc::new(JsonLines::new()),
             protocol: Protocol::Rfc5424,
             facility: Facility::User,
             hostname: "h".repeat(300),
@@ -338,7 +338,7 @@ mod tests {
         let m = MessageFormat {
             inner: Arc::new(Broken),
             ..MessageFormat {
-                inner: Arc::new(JsonLines),
+                inner: Arc::new(JsonLines::new()),
                 protocol: Protocol::Local,
                 facility: Facility::User,
                 hostname: "-".into(),

@@ -121,7 +121,7 @@ impl Syslog {
             app_name: None,
             hostname: None,
             facility: Facility::default(),
-            msg_format: Arc::new(JsonLines),
+            msg_format: Arc::new(JsonLines::new()),
             max_message_len: DEFAULT_MAX_MESSAGE_LEN,
         }
     }
