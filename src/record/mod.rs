@@ -19,8 +19,8 @@ pub use handle::{FieldError, RecordHandle};
 pub use value::{FieldValue, Value};
 
 pub(crate) use arena::{Arena, Span};
-pub use fields::RESERVED_KEYS;
-pub(crate) use fields::{FieldId, Fields, Place, SchemaKey, RENAMED, SCHEMA};
+pub use fields::{Field, RESERVED_KEYS};
+pub(crate) use fields::{Fields, Place, SchemaKey, RENAMED, SCHEMA};
 
 /// Severity of a record.
 ///

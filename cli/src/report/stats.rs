@@ -14,7 +14,7 @@ use super::robots::Disallowed;
 use super::sketch::{hash64, Distinct, Histogram, Hll, TopK};
 use super::time::Micros;
 use super::timeline::{Timeline, SLOTS};
-use crate::probe::Classifier;
+use reqlog::probe::Classifier;
 
 /// Routes (or paths) counted for "top routes".
 pub(crate) const ROUTES_CAP: usize = 1000;

@@ -4,7 +4,7 @@
 //! `24/Nov/2026:02:30:05 +0000`, and the `--since`/`--until` arguments, without a
 //! date-time dependency.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub(crate) type Micros = i64;
@@ -21,6 +21,20 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The Gregorian date of a day since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    // In range by construction: day 1..=31, month 1..=12.
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// The value of ASCII digits, `None` if any byte is not a digit.
@@ -188,13 +202,15 @@ pub(crate) fn format(t: Micros, seconds: bool) -> String {
 
 /// `2026-11-24T02:30:05Z`, for machines.
 pub(crate) fn rfc3339(t: Micros) -> String {
-    let mut out = Vec::with_capacity(27);
-    let since_epoch = Duration::from_micros(u64::try_from(t).unwrap_or(0));
-    crate::format::write_rfc3339(UNIX_EPOCH + since_epoch, &mut out);
-    // The writer emits `…:05.123456Z`; keep whole seconds.
-    out.truncate(19);
-    out.push(b'Z');
-    String::from_utf8_lossy(&out).into_owned()
+    let secs = t.max(0).div_euclid(SECOND);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 /// A span for people: `45 s`, `12 min`, `3 h 20 min`, `2 d 4 h`.
@@ -268,6 +284,16 @@ mod tests {
         assert!(parse_arg("h", now).is_err());
         assert!(parse_arg("yesterday", now).is_err());
         assert!(parse_arg("-1h", now).is_err());
+    }
+
+    #[test]
+    fn days_round_trip() {
+        for days in [-719_468, -1, 0, 59, 365, 11_016, 20_781, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Reading access logs back: what `reqlog report` shows (feature `cli`).
+//! Reading access logs back: what `reqlog report` shows.
 //!
 //! [`Report`] reads lines in any of reqlog's formats — JSON lines, logfmt, the
 //! Apache/nginx `combined` format — plain or gzip-compressed, in one streaming pass,
@@ -12,7 +12,7 @@
 //! HTML page with inline SVG charts, or JSON.
 //!
 //! ```
-//! use reqlog::report::{Report, ReportOptions};
+//! use reqlog_cli::report::{Report, ReportOptions};
 //!
 //! let log = br#"{"timestamp":"2026-11-24T02:30:05.1Z","level":"INFO","otel.event.name":"http.request","http.request.method":"GET","url.path":"/","http.route":"/","client.address":"203.0.113.7","http.response.status_code":200,"http.response.body.size":980,"duration_ms":0.412,"outcome":"ok"}
 //! 203.0.113.9 - - [24/Nov/2026:02:31:00 +0000] "GET /wp-login.php HTTP/1.1" 404 153 "-" "Mozilla/5.0"
@@ -34,7 +34,7 @@
 //! (rotated and `cat`-ed files). A `combined` line has no duration, no probe fields and
 //! no actions: the report says how many requests lacked what. A request without the
 //! probe detector's fields (`combined`, or the detector was off) is classified while
-//! reading with the detector's own rules ([`Classifier`](crate::probe::Classifier)):
+//! reading with the detector's own rules ([`Classifier`](reqlog::probe::Classifier)):
 //! client kind, crawler name, probe category and rule — but not the 404-rate flag or
 //! a block, which only the running detector knows. Blank, malformed, cut-short and
 //! foreign lines, and lines longer than 1 MiB, are counted and skipped; no input makes
@@ -119,10 +119,9 @@ use std::time::SystemTime;
 pub use cli::run;
 
 use filter::Filter;
+use reqlog::IpNet;
 use stats::Stats;
 use summary::FileRow;
-
-use crate::IpNet;
 
 /// Lines longer than this are skipped (and counted); the longest line reqlog writes is
 /// far shorter.
@@ -133,7 +132,7 @@ pub(crate) const MAX_LINE: usize = 1 << 20;
 /// # Example
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use reqlog::report::ReportOptions;
+/// use reqlog_cli::report::ReportOptions;
 ///
 /// let options = ReportOptions::new()
 ///     .since(SystemTime::now() - Duration::from_secs(3600))
@@ -269,7 +268,7 @@ impl Report {
     ///
     /// # Example
     /// ```
-    /// use reqlog::report::{Report, ReportOptions};
+    /// use reqlog_cli::report::{Report, ReportOptions};
     ///
     /// let mut report = Report::new(ReportOptions::new());
     /// let xml = "<urlset><url><loc>https://example.com/courses/a/lectures/1</loc></url></urlset>";

@@ -189,7 +189,7 @@ fn parse(args: Vec<OsString>, now: time::Micros) -> Result<Command, String> {
 ///
 /// ```no_run
 /// fn main() -> std::process::ExitCode {
-///     reqlog::report::run(std::env::args_os().skip(1))
+///     reqlog_cli::report::run(std::env::args_os().skip(1))
 /// }
 /// ```
 pub fn run<I, S>(args: I) -> ExitCode

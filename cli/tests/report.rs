@@ -23,8 +23,6 @@
 //!
 //! The JSON and logfmt lines of the detector's requests carry its fields; the others
 //! (and every `combined` line) are classified while reading with its rules.
-#![cfg(feature = "cli")]
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -37,11 +35,11 @@ use serde_json::Value;
 mod bench;
 
 // The example server and the demo traffic, to check the workflow the README shows.
-#[path = "../examples/server/main.rs"]
+#[path = "../../examples/server/main.rs"]
 #[allow(dead_code)]
 mod server;
 
-#[path = "../examples/traffic.rs"]
+#[path = "../../examples/traffic.rs"]
 #[allow(dead_code)]
 mod traffic;
 
@@ -925,7 +923,7 @@ fn html_page_loads_in_headless_chromium() {
 }
 
 /// Writes the README's screenshot (`docs/report.png`) from demo traffic in `LOG`:
-/// `REQLOG_SCREENSHOT_LOG=/tmp/access.log cargo test --features cli --test report -- --ignored screenshot`.
+/// `REQLOG_SCREENSHOT_LOG=/tmp/access.log cargo test -p reqlog-cli --test report -- --ignored screenshot`.
 #[test]
 #[ignore = "writes docs/report.png; run by hand"]
 fn screenshot() {
@@ -935,7 +933,7 @@ fn screenshot() {
     let page = dir.join("report.html");
     let out = reqlog(&["report", "--html", path_str(&page), &log]);
     assert!(out.status.success());
-    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.png");
+    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/report.png");
     let status = Command::new(browser)
         .args([
             "--headless",
@@ -961,8 +959,8 @@ fn lines_from_reqlogs_own_formats_read_back_the_same() {
     use http::{Request, Response};
     use http_body_util::{BodyExt, Full};
     use reqlog::format::{Combined, Format, JsonLines, Logfmt};
-    use reqlog::report::{Report, ReportOptions};
     use reqlog::{Actions, RequestLog, UserActions};
+    use reqlog_cli::report::{Report, ReportOptions};
     use tower::ServiceExt;
 
     type Buffers = Arc<Mutex<[Vec<u8>; 3]>>;
@@ -1167,7 +1165,7 @@ fn demo_traffic_against_the_example_server_fills_the_report() {
 fn a_million_line_log_shape_reads_without_a_skip() {
     // The bench's generator, at test size: every line it writes is read.
     let lines = bench::lines::generate(20_000, 7);
-    let mut report = reqlog::report::Report::new(reqlog::report::ReportOptions::new());
+    let mut report = reqlog_cli::report::Report::new(reqlog_cli::report::ReportOptions::new());
     report.read("generated", &lines[..]).unwrap();
     assert_eq!(report.lines(), 20_000);
     assert_eq!(report.requests(), 20_000);
@@ -1179,7 +1177,7 @@ fn a_million_line_log_shape_reads_without_a_skip() {
 
 mod arbitrary_input {
     use proptest::prelude::*;
-    use reqlog::report::{Report, ReportOptions};
+    use reqlog_cli::report::{Report, ReportOptions};
 
     fn render(report: &Report) {
         let mut text = Vec::new();
