@@ -563,25 +563,41 @@ fn command_line_errors_and_help() {
         String::from_utf8(out.stdout).unwrap(),
         format!("reqlog {}\n", env!("CARGO_PKG_VERSION"))
     );
-    for args in [&["--help"][..], &["report", "--help"]] {
+    for (args, usage) in [
+        (&["--help"][..], "Usage: reqlog <COMMAND>"),
+        (&["report", "--help"], "Usage: reqlog report"),
+        (&["help", "report"], "Usage: reqlog report"),
+    ] {
         let out = reqlog(args);
         assert!(out.status.success());
-        assert!(String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("Usage: reqlog report"));
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains(usage), "{args:?}: {help}");
+        assert!(help.contains("Examples:"), "{args:?}: {help}");
     }
     for (args, message) in [
         (
             &["report", "--frobnicate"][..],
-            "unknown option `--frobnicate`",
+            "unexpected argument '--frobnicate'",
+        ),
+        (
+            &["report", "--sinse", "1h"],
+            "a similar argument exists: '--since'",
         ),
         (
             &["report", "--since", "yesterday"],
-            "--since: `yesterday` is not a time",
+            "`yesterday` is not a time",
+        ),
+        (
+            &["report", "--since", "2026-02-31"],
+            "`2026-02-31` is not a valid date",
         ),
         (&["report", "--client", "example.com"], "not an IP address"),
-        (&["rapport", "x.log"], "unknown command `rapport`"),
-        (&[], "no command given"),
+        (&["rapport", "x.log"], "unrecognized subcommand 'rapport'"),
+        (
+            &["rapport", "x.log"],
+            "a similar subcommand exists: 'report'",
+        ),
+        (&[], "Usage: reqlog <COMMAND>"),
     ] {
         let out = reqlog(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -589,6 +605,11 @@ fn command_line_errors_and_help() {
         assert!(err.contains(message), "{args:?}: {err}");
         assert!(out.stdout.is_empty());
     }
+    let completions = reqlog(&["completions", "bash"]);
+    assert!(completions.status.success());
+    assert!(String::from_utf8(completions.stdout)
+        .unwrap()
+        .contains("--since"));
     let missing = reqlog(&[
         "report",
         "no/such/access.log",
@@ -1173,6 +1194,52 @@ fn a_million_line_log_shape_reads_without_a_skip() {
     assert!(r["attackers"]["probes"].as_u64().unwrap() > 1000);
     assert!(r["users"]["distinct"].as_u64().unwrap() > 100);
     assert_eq!(r["search_engines"]["crawlers"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn output_file_format_follows_its_extension() {
+    let dir = temp_dir("output");
+    let log = fixture("report_access.json.log");
+    for (name, starts) in [
+        ("r.html", "<!doctype html>"),
+        ("r.json", "{"),
+        ("r.txt", "reqlog report"),
+    ] {
+        let path = dir.join(name);
+        let out = Command::new(BIN)
+            .args(["report", "-o", path_str(&path), path_str(&log)])
+            .env("CLICOLOR_FORCE", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        assert!(out.stdout.is_empty(), "{name}: the report goes to the file");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(starts),
+            "{name}: {}",
+            &text[..40.min(text.len())]
+        );
+        assert!(!text.contains('\u{1b}'), "{name}: no colour in a file");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn clicolor_force_colours_a_pipe_and_no_color_wins() {
+    let log = fixture("report_access.json.log");
+    let run = |vars: &[(&str, &str)]| {
+        let mut c = Command::new(BIN);
+        c.args(["report", path_str(&log)])
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    assert!(run(&[("CLICOLOR_FORCE", "1")]).contains("\u{1b}[1m"));
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
+    assert!(!run(&[]).contains('\u{1b}'));
 }
 
 mod arbitrary_input {

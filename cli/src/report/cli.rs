@@ -1,189 +1,199 @@
-//! The `reqlog` command line, parsed by hand: `reqlog report [OPTIONS] [FILE…]`.
+//! The `reqlog` command line, parsed by clap (derive): `reqlog report [OPTIONS] [FILE…]`
+//! and `reqlog completions SHELL`. clap gives the help, typo suggestions ("a similar
+//! argument exists: '--since'") and, through `clap_complete`, the shell completions.
 
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use reqlog::IpNet;
+
+use super::progress::{Counted, Progress};
 use super::{filter, time, Report, ReportOptions};
 
-const USAGE: &str = "\
-Usage: reqlog report [OPTIONS] [FILE…]
-       reqlog --help | --version
+const EXAMPLES: &str = "\
+Examples:
+  reqlog report /var/log/site/access.log
+  reqlog report --since 1d -o report.html access.log access.log.1.gz
+  zcat old.log.gz | reqlog report --json --path /courses/ | jq .overview
+  reqlog completions bash > ~/.local/share/bash-completion/completions/reqlog";
 
-Reads access logs written by reqlog (JSON lines, logfmt or the combined format, plain
-or gzip-compressed) and shows what users, search engines and attackers did.
-With no FILE, or when FILE is -, reads standard input.
+const REPORT_HELP: &str = "\
+TIME (--since, --until) is RFC 3339 (2026-11-24T08:00:00Z), a date (2026-11-24,
+midnight UTC), a local time (2026-11-24 08:00) or a span before now (90s, 30m, 2h, 1d,
+1w, 1h30m). Dates that do not exist, like 2026-02-31, are errors.
 
-Options:
-  --html FILE        also write the report as one self-contained HTML page to FILE
-  --json             print the report as JSON instead of tables
-  --since TIME       only requests at or after TIME
-  --until TIME       only requests before TIME
-                     TIME is RFC 3339 (2026-11-24T08:00:00Z), a date (2026-11-24, UTC)
-                     or a duration before now: 90s, 30m, 1h, 2d, 1w
-  --path PREFIX      only requests whose path starts with PREFIX (repeatable)
-  --client ADDR      only requests from ADDR, an IP address or a CIDR network such as
-                     203.0.113.0/24 (repeatable)
-  --top N            rows per table (default 10)
-  --sitemap FILE     the site's sitemap (XML, plain or gzip; repeatable): says for each
-                     path robots.txt disallows that a crawler fetched whether the
-                     sitemap lists it
-  --color WHEN       auto (default: colour on a terminal unless NO_COLOR is set),
-                     always or never
-  -h, --help         print this help
-  -V, --version      print the version
+Colours: --color auto (the default) colours a terminal unless NO_COLOR is set;
+CLICOLOR_FORCE=1 colours even a pipe. The progress bar appears on standard error
+when reading takes more than a second and standard error is a terminal.
 
 Exit status: 0 on success; 1 when a file cannot be opened or read (what was read is
-still reported) or the HTML file cannot be written; 2 on a usage error.
+still reported) or an output file cannot be written; 2 on a usage error.
 
 Examples:
   reqlog report /var/log/site/access.log
   reqlog report --since 1d --html report.html access.log access.log.1.gz
-  zcat old.log.gz | reqlog report --json --path /courses/ | jq .overview
-";
+  reqlog report --since '2026-11-24 08:00' --until 2h -o report.json access.log
+  zcat old.log.gz | reqlog report --json --path /courses/ | jq .overview";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Reads access logs written by reqlog and shows what users, search engines and
+/// attackers did.
+#[derive(Debug, Parser)]
+#[command(
+    name = "reqlog",
+    version,
+    after_help = EXAMPLES,
+    subcommand_required = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Reads access logs (JSON lines, logfmt or the combined format, plain or
+    /// gzip-compressed) and shows what users, search engines and attackers did.
+    /// With no FILE, or when FILE is -, reads standard input.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
+    /// Prints a completion script for SHELL on standard output.
+    #[command(after_help = "\
+Examples:
+  reqlog completions bash > ~/.local/share/bash-completion/completions/reqlog
+  reqlog completions zsh > ~/.zfunc/_reqlog
+  reqlog completions fish > ~/.config/fish/completions/reqlog.fish")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// When to colour the text report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Color {
+    /// On a terminal, unless NO_COLOR is set; CLICOLOR_FORCE colours a pipe too.
     Auto,
+    /// Always.
     Always,
+    /// Never.
     Never,
 }
 
-#[derive(Debug)]
-struct Args {
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Log files; - reads standard input.
+    #[arg(value_name = "FILE")]
     files: Vec<OsString>,
+    /// Writes the report to FILE instead of standard output, in the format its
+    /// extension names: .html (one self-contained page), .json, anything else text.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also writes the report as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE", value_parser = non_empty_path)]
     html: Option<PathBuf>,
-    sitemaps: Vec<PathBuf>,
+    /// Prints the report as JSON instead of tables.
+    #[arg(long)]
     json: bool,
+    /// Only requests at or after TIME.
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    since: Option<time::Micros>,
+    /// Only requests before TIME.
+    #[arg(long, value_name = "TIME", value_parser = time_arg)]
+    until: Option<time::Micros>,
+    /// Only requests whose path starts with PREFIX (repeatable).
+    #[arg(long = "path", value_name = "PREFIX", value_parser = non_empty)]
+    paths: Vec<String>,
+    /// Only requests from ADDR, an IP address or a CIDR network such as 203.0.113.0/24
+    /// (repeatable).
+    #[arg(long = "client", value_name = "ADDR", value_parser = filter::parse_client)]
+    clients: Vec<IpNet>,
+    /// Rows per table.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = positive)]
+    top: usize,
+    /// The site's sitemap (XML, plain or gzip; repeatable): says for each path
+    /// robots.txt disallows that a crawler fetched whether the sitemap lists it.
+    #[arg(long = "sitemap", value_name = "FILE", value_parser = non_empty_path)]
+    sitemaps: Vec<PathBuf>,
+    /// When to colour the text report.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = Color::Auto)]
     color: Color,
-    options: ReportOptions,
+    /// Never shows the progress bar.
+    #[arg(long)]
+    no_progress: bool,
 }
 
-#[derive(Debug)]
-enum Command {
-    Help,
-    Version,
-    Report(Box<Args>),
+/// `--since`/`--until`: relative spans count back from now, local times are in the
+/// system's time zone.
+fn time_arg(value: &str) -> Result<time::Micros, String> {
+    time::parse_arg(value, jiff::Timestamp::now(), &jiff::tz::TimeZone::system())
 }
 
-fn parse(args: Vec<OsString>, now: time::Micros) -> Result<Command, String> {
-    let mut args = args.into_iter();
-    match args.next().as_ref().and_then(|a| a.to_str()) {
-        None => return Err("no command given".to_owned()),
-        Some("-h" | "--help" | "help") => return Ok(Command::Help),
-        Some("-V" | "--version") => return Ok(Command::Version),
-        Some("report") => {}
-        Some(other) => {
-            return Err(format!(
-                "unknown command `{other}` (the command is `report`)"
-            ))
+fn positive(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("`{value}` is not a positive number")),
+    }
+}
+
+fn non_empty(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        Err("an empty value matches everything: leave the option out".to_owned())
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+fn non_empty_path(value: &str) -> Result<PathBuf, String> {
+    if value.is_empty() {
+        Err("needs a file name".to_owned())
+    } else {
+        Ok(PathBuf::from(value))
+    }
+}
+
+/// What `-o FILE` writes, by the file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    Text,
+    Html,
+    Json,
+}
+
+impl Output {
+    fn for_path(path: &Path) -> Output {
+        let ext = path.extension().and_then(|e| e.to_str());
+        match ext.map(str::to_ascii_lowercase).as_deref() {
+            Some("html" | "htm") => Output::Html,
+            Some("json") => Output::Json,
+            _ => Output::Text,
         }
     }
-    let mut parsed = Args {
-        files: Vec::new(),
-        html: None,
-        sitemaps: Vec::new(),
-        json: false,
-        color: Color::Auto,
-        options: ReportOptions::new(),
-    };
-    let mut only_files = false;
-    while let Some(arg) = args.next() {
-        let text = arg.to_str();
-        if only_files || text.is_none_or(|t| !t.starts_with('-') || t == "-") {
-            parsed.files.push(arg);
-            continue;
-        }
-        let text = text.unwrap_or_default();
-        let (flag, inline) = match text.split_once('=') {
-            Some((flag, value)) => (flag, Some(OsString::from(value))),
-            None => (text, None),
-        };
-        match flag {
-            "--" => {
-                only_files = true;
-                continue;
-            }
-            "-h" | "--help" => return Ok(Command::Help),
-            "-V" | "--version" => return Ok(Command::Version),
-            "--json" => {
-                parsed.json = true;
-                continue;
-            }
-            "--html" | "--sitemap" | "--since" | "--until" | "--path" | "--client" | "--top"
-            | "--color" => {}
-            _ => return Err(format!("unknown option `{flag}`")),
-        }
-        let value = match inline {
-            Some(value) => value,
-            None => match args.next() {
-                Some(v) if !v.to_str().is_some_and(|v| v.starts_with("--")) => v,
-                _ => return Err(format!("`{flag}` needs a value")),
-            },
-        };
-        if flag == "--html" {
-            if value.is_empty() {
-                return Err("`--html` needs a file name".to_owned());
-            }
-            parsed.html = Some(PathBuf::from(value));
-            continue;
-        }
-        if flag == "--sitemap" {
-            if value.is_empty() {
-                return Err("`--sitemap` needs a file name".to_owned());
-            }
-            parsed.sitemaps.push(PathBuf::from(value));
-            continue;
-        }
-        let Some(value) = value.to_str() else {
-            return Err(format!("the value of `{flag}` is not valid UTF-8"));
-        };
-        let options = std::mem::take(&mut parsed.options);
-        parsed.options = match flag {
-            "--since" => {
-                let t = time::parse_arg(value, now).map_err(|e| format!("--since: {e}"))?;
-                let mut o = options;
-                o.filter.since = Some(t);
-                o
-            }
-            "--until" => {
-                let t = time::parse_arg(value, now).map_err(|e| format!("--until: {e}"))?;
-                let mut o = options;
-                o.filter.until = Some(t);
-                o
-            }
-            "--path" if value.is_empty() => return Err("`--path` needs a prefix".to_owned()),
-            "--path" => options.path_prefix(value),
-            "--client" => {
-                options.client(filter::parse_client(value).map_err(|e| format!("--client: {e}"))?)
-            }
-            "--top" => match value.parse::<usize>() {
-                Ok(n) if n > 0 => options.top(n),
-                _ => return Err(format!("--top: `{value}` is not a positive number")),
-            },
-            _ => {
-                parsed.color = match value {
-                    "auto" => Color::Auto,
-                    "always" => Color::Always,
-                    "never" => Color::Never,
-                    _ => {
-                        return Err(format!(
-                            "--color: `{value}` is not one of auto, always, never"
-                        ))
-                    }
-                };
-                options
-            }
-        };
+}
+
+/// Whether the text report is coloured: `--color always|never` decides; with `auto`, a
+/// non-empty `NO_COLOR` turns colour off, a `CLICOLOR_FORCE` other than `0` turns it on
+/// even in a pipe, `CLICOLOR=0` turns it off, and otherwise a terminal that is not
+/// `TERM=dumb` gets colour (<https://no-color.org>, <https://bixense.com/clicolors/>).
+fn use_color(choice: Color, is_terminal: bool, var: impl Fn(&str) -> Option<OsString>) -> bool {
+    let set = |name| var(name).is_some_and(|v| !v.is_empty());
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto if set("NO_COLOR") => false,
+        Color::Auto if set("CLICOLOR_FORCE") && var("CLICOLOR_FORCE") != Some("0".into()) => true,
+        Color::Auto if var("CLICOLOR") == Some("0".into()) => false,
+        Color::Auto => is_terminal && var("TERM").is_none_or(|t| t != "dumb"),
     }
-    Ok(Command::Report(Box::new(parsed)))
 }
 
 /// Runs the `reqlog` command with the arguments after the program name and returns
-/// its exit status: `reqlog report [OPTIONS] [FILE…]`, `reqlog --help`,
-/// `reqlog --version`. Output goes to standard output, messages to standard error.
+/// its exit status: `reqlog report [OPTIONS] [FILE…]`, `reqlog completions SHELL`,
+/// `reqlog --help`, `reqlog --version`. Output goes to standard output, messages to
+/// standard error.
 ///
 /// The `reqlog` binary is this function:
 ///
@@ -197,23 +207,29 @@ where
     I: IntoIterator<Item = S>,
     S: Into<OsString>,
 {
-    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let args = match parse(args, time::now()) {
-        Ok(Command::Help) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Version) => {
-            println!("reqlog {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
-        }
-        Ok(Command::Report(args)) => args,
-        Err(message) => {
-            eprintln!("reqlog: error: {message}\nTry `reqlog report --help`.");
-            return ExitCode::from(2);
+    let args = std::iter::once(OsString::from("reqlog")).chain(args.into_iter().map(Into::into));
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output with status 0; errors to
+            // standard error with status 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    report(*args)
+    match cli.command {
+        Command::Report(args) => report(args),
+        Command::Completions { shell } => {
+            let mut out = io::stdout().lock();
+            completions(shell, &mut out);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Writes the completion script for `shell`.
+fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
+    clap_complete::generate(shell, &mut Cli::command(), "reqlog", out);
 }
 
 /// Shows `p` for people: lossy, quoted only when needed.
@@ -221,8 +237,21 @@ fn display(p: &OsString) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn report(args: Args) -> ExitCode {
-    let mut files = args.files;
+fn options(args: &ReportArgs) -> ReportOptions {
+    let mut options = ReportOptions::new().top(args.top);
+    options.filter.since = args.since;
+    options.filter.until = args.until;
+    for p in &args.paths {
+        options = options.path_prefix(p.clone());
+    }
+    for &c in &args.clients {
+        options = options.client(c);
+    }
+    options
+}
+
+fn report(args: ReportArgs) -> ExitCode {
+    let mut files = args.files.clone();
     if files.is_empty() {
         if io::stdin().is_terminal() {
             eprintln!(
@@ -247,7 +276,7 @@ fn report(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let mut report = Report::new(args.options);
+    let mut report = Report::new(options(&args));
     for path in &args.sitemaps {
         let read =
             File::open(path).and_then(|file| report.sitemap(&path.display().to_string(), file));
@@ -259,51 +288,90 @@ fn report(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    // The bar counts bytes of the files (compressed bytes for gzip); for standard
+    // input it is a spinner.
+    let total = files
+        .iter()
+        .map(|f| {
+            if f.as_os_str() == "-" {
+                None
+            } else {
+                std::fs::metadata(f).ok().map(|m| m.len())
+            }
+        })
+        .sum::<Option<u64>>();
+    let progress = Progress::new(total, !args.no_progress && io::stderr().is_terminal());
     let mut failed = false;
     for f in &files {
         let (name, result) = if f.as_os_str() == "-" {
-            (
-                "(stdin)".to_owned(),
-                report.read("(stdin)", io::stdin().lock()),
-            )
+            let input = Counted {
+                inner: io::stdin().lock(),
+                progress: &progress,
+            };
+            ("(stdin)".to_owned(), report.read("(stdin)", input))
         } else {
             let name = display(f);
-            let result = File::open(f).and_then(|file| report.read(&name, file));
+            let result = File::open(f).and_then(|file| {
+                let input = Counted {
+                    inner: file,
+                    progress: &progress,
+                };
+                report.read(&name, input)
+            });
             (name, result)
         };
         if let Err(e) = result {
+            progress.finish();
             eprintln!(
                 "reqlog: error: reading {name} stopped: {e}; the report covers the lines before"
             );
             failed = true;
         }
     }
+    progress.finish();
 
-    let stdout = io::stdout();
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+    if let Some(path) = &args.output {
+        let rendered = match Output::for_path(path) {
+            Output::Html => Ok(report.html().into_bytes()),
+            Output::Json => Ok(report.json().into_bytes()),
+            Output::Text => {
+                let mut text = Vec::new();
+                report.write_text(&mut text, false).map(|()| text)
+            }
+        };
+        let written = rendered.and_then(|bytes| {
+            let mut file = File::create(path)?;
+            file.write_all(&bytes)?;
+            file.flush()
+        });
+        match written {
+            Ok(()) => eprintln!("reqlog: wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("reqlog: error: cannot write {}: {e}", path.display());
+                failed = true;
+            }
         }
-    };
-    let mut out = BufWriter::new(stdout.lock());
-    let written = if args.json {
-        out.write_all(report.json().as_bytes())
     } else {
-        report.write_text(&mut out, color)
-    }
-    .and_then(|()| out.flush());
-    match written {
-        // `reqlog report … | head` closes the pipe early: not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            eprintln!("reqlog: error: cannot write the report: {e}");
-            failed = true;
+        let stdout = io::stdout();
+        let color = use_color(args.color, stdout.is_terminal(), |name| {
+            std::env::var_os(name)
+        });
+        let mut out = BufWriter::new(stdout.lock());
+        let written = if args.json {
+            out.write_all(report.json().as_bytes())
+        } else {
+            report.write_text(&mut out, color)
         }
-        Ok(()) => {}
+        .and_then(|()| out.flush());
+        match written {
+            // `reqlog report … | head` closes the pipe early: not an error.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            Err(e) => {
+                eprintln!("reqlog: error: cannot write the report: {e}");
+                failed = true;
+            }
+            Ok(()) => {}
+        }
     }
     if let Some(path) = &args.html {
         let written = File::create(path).and_then(|mut file| {
@@ -329,32 +397,54 @@ fn report(args: Args) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
 
-    fn p(args: &[&str]) -> Result<Command, String> {
-        parse(
-            args.iter().map(OsString::from).collect(),
-            1_795_487_405_000_000,
-        )
+    fn p(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("reqlog").chain(args.iter().copied()))
     }
 
-    fn report(args: &[&str]) -> Args {
+    fn report(args: &[&str]) -> ReportArgs {
         match p(args) {
-            Ok(Command::Report(a)) => *a,
+            Ok(Cli {
+                command: Command::Report(a),
+            }) => a,
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn commands() {
-        assert!(matches!(p(&["--help"]), Ok(Command::Help)));
-        assert!(matches!(p(&["-V"]), Ok(Command::Version)));
-        assert!(matches!(p(&["report", "--help"]), Ok(Command::Help)));
-        assert!(p(&[]).is_err());
-        assert!(p(&["rapport"]).unwrap_err().contains("unknown command"));
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
     }
 
     #[test]
-    fn options() {
+    fn commands() {
+        assert_eq!(p(&["--help"]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        assert_eq!(p(&["-V"]).unwrap_err().kind(), ErrorKind::DisplayVersion);
+        let help = p(&["report", "--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        let help = help.render().to_string();
+        assert!(help.contains("Usage: reqlog report"), "{help}");
+        assert!(help.contains("Examples:"), "{help}");
+        assert!(p(&[]).is_err());
+        let typo = p(&["rapport"]).unwrap_err();
+        assert_eq!(typo.kind(), ErrorKind::InvalidSubcommand);
+        assert!(typo.render().to_string().contains("'report'"), "{typo}");
+    }
+
+    #[test]
+    fn typos_get_a_suggestion() {
+        let e = p(&["report", "--sinse", "1h"]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::UnknownArgument);
+        let text = e.render().to_string();
+        assert!(
+            text.contains("similar argument exists: '--since'"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_option() {
         let a = report(&[
             "report",
             "a.log",
@@ -374,6 +464,7 @@ mod tests {
             "never",
             "--sitemap",
             "sitemap.xml",
+            "--no-progress",
             "-",
             "--",
             "--weird-name.log",
@@ -381,30 +472,102 @@ mod tests {
         assert_eq!(a.files, ["a.log", "-", "--weird-name.log"]);
         assert_eq!(a.html, Some(PathBuf::from("out.html")));
         assert_eq!(a.sitemaps, [PathBuf::from("sitemap.xml")]);
-        assert!(a.json);
+        assert!(a.json && a.no_progress);
         assert_eq!(a.color, Color::Never);
-        assert_eq!(a.options.top, 5);
-        let f = &a.options.filter;
-        assert_eq!(f.since, Some(1_795_487_405_000_000 - 3_600_000_000));
-        assert_eq!(f.until, Some(1_795_489_200_000_000));
-        assert_eq!(f.paths, ["/courses/"]);
-        assert_eq!(f.clients.len(), 1);
+        assert_eq!(a.until, Some(1_795_489_200_000_000));
+        let hour_ago = jiff::Timestamp::now().as_microsecond() - 3_600_000_000;
+        assert!((a.since.unwrap() - hour_ago).abs() < 60_000_000);
+        let o = options(&a);
+        assert_eq!(o.top, 5);
+        assert_eq!(o.filter.paths, ["/courses/"]);
+        assert_eq!(o.filter.clients.len(), 1);
+    }
+
+    #[test]
+    fn output_format_follows_the_extension() {
+        let a = report(&["report", "-o", "x.html", "a.log"]);
+        let out = a.output.unwrap();
+        assert_eq!(Output::for_path(&out), Output::Html);
+        assert_eq!(Output::for_path(Path::new("r.JSON")), Output::Json);
+        assert_eq!(Output::for_path(Path::new("r.txt")), Output::Text);
+        assert_eq!(Output::for_path(Path::new("report")), Output::Text);
+        let a = report(&["report", "--output=r.json"]);
+        assert_eq!(a.output, Some(PathBuf::from("r.json")));
+    }
+
+    #[test]
+    fn completions_for_each_shell() {
+        for shell in [
+            clap_complete::Shell::Bash,
+            clap_complete::Shell::Zsh,
+            clap_complete::Shell::Fish,
+        ] {
+            let mut out = Vec::new();
+            completions(shell, &mut out);
+            let script = String::from_utf8(out).unwrap();
+            assert!(script.contains("report"), "{shell}: {script}");
+            assert!(script.contains("since"), "{shell}");
+        }
+        assert!(p(&["completions", "bash"]).is_ok());
+        assert!(p(&["completions", "tcsh"]).is_err());
+    }
+
+    #[test]
+    fn colour_choice() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        assert!(use_color(Color::Auto, true, env(&[])));
+        assert!(!use_color(Color::Auto, false, env(&[])));
+        assert!(!use_color(Color::Auto, true, env(&[("NO_COLOR", "1")])));
+        assert!(use_color(Color::Auto, true, env(&[("NO_COLOR", "")])));
+        assert!(use_color(
+            Color::Auto,
+            false,
+            env(&[("CLICOLOR_FORCE", "1")])
+        ));
+        assert!(!use_color(
+            Color::Auto,
+            false,
+            env(&[("CLICOLOR_FORCE", "0")])
+        ));
+        assert!(!use_color(
+            Color::Auto,
+            false,
+            env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])
+        ));
+        assert!(!use_color(Color::Auto, true, env(&[("CLICOLOR", "0")])));
+        assert!(!use_color(Color::Auto, true, env(&[("TERM", "dumb")])));
+        assert!(use_color(Color::Always, false, env(&[("NO_COLOR", "1")])));
+        assert!(!use_color(
+            Color::Never,
+            true,
+            env(&[("CLICOLOR_FORCE", "1")])
+        ));
     }
 
     #[test]
     fn errors() {
         for (args, message) in [
-            (&["report", "--since"][..], "needs a value"),
-            (&["report", "--since", "--json"], "needs a value"),
+            (&["report", "--since"][..], "a value is required"),
             (&["report", "--since", "soon"], "is not a time"),
+            (&["report", "--since", "2026-02-31"], "not a valid date"),
             (&["report", "--client", "x"], "not an IP address"),
             (&["report", "--top", "0"], "positive"),
             (&["report", "--color", "pink"], "auto, always, never"),
-            (&["report", "--frobnicate"], "unknown option"),
+            (
+                &["report", "--frobnicate"],
+                "unexpected argument '--frobnicate'",
+            ),
             (&["report", "--html="], "file name"),
-            (&["report", "--sitemap"], "needs a value"),
+            (&["report", "--sitemap"], "a value is required"),
         ] {
-            let e = p(args).unwrap_err();
+            let e = p(args).unwrap_err().render().to_string();
             assert!(e.contains(message), "{args:?}: {e}");
         }
     }

@@ -103,6 +103,7 @@ mod impostors;
 mod input;
 mod json;
 mod parse;
+mod progress;
 mod robots;
 mod sitemap;
 mod sketch;
