@@ -1197,6 +1197,23 @@ fn a_million_line_log_shape_reads_without_a_skip() {
 }
 
 #[test]
+fn threads_give_the_same_report_as_one_pass() {
+    let gz = fixture("report_access.json.log.gz");
+    let crawlers = fixture("report_crawlers.log");
+    let damaged = fixture("report_damaged.log");
+    let files = [path_str(&gz), path_str(&crawlers), path_str(&damaged)];
+    let run = |threads: &str| {
+        let mut args = vec!["report", "--json", "--threads", threads];
+        args.extend(files);
+        let out = reqlog(&args);
+        assert!(out.status.success(), "{threads}");
+        out.stdout
+    };
+    assert_eq!(run("1"), run("2"));
+    assert_eq!(run("1"), run("4"));
+}
+
+#[test]
 fn output_file_format_follows_its_extension() {
     let dir = temp_dir("output");
     let log = fixture("report_access.json.log");

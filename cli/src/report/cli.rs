@@ -12,7 +12,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use reqlog::IpNet;
 
 use super::progress::{Counted, Progress};
-use super::{filter, time, Report, ReportOptions};
+use super::{filter, parallel, time, Report, ReportOptions};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -59,7 +59,7 @@ enum Command {
     /// gzip-compressed) and shows what users, search engines and attackers did.
     /// With no FILE, or when FILE is -, reads standard input.
     #[command(after_help = REPORT_HELP)]
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// Prints a completion script for SHELL on standard output.
     #[command(after_help = "\
 Examples:
@@ -124,6 +124,10 @@ struct ReportArgs {
     /// Never shows the progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// Threads reading the logs (default: one per core); 1 reads file after file on
+    /// this thread.
+    #[arg(long, value_name = "N", value_parser = positive)]
+    threads: Option<usize>,
 }
 
 /// `--since`/`--until`: relative spans count back from now, local times are in the
@@ -218,7 +222,7 @@ where
         }
     };
     match cli.command {
-        Command::Report(args) => report(args),
+        Command::Report(args) => report(*args),
         Command::Completions { shell } => {
             let mut out = io::stdout().lock();
             completions(shell, &mut out);
@@ -302,7 +306,47 @@ fn report(args: ReportArgs) -> ExitCode {
         .sum::<Option<u64>>();
     let progress = Progress::new(total, !args.no_progress && io::stderr().is_terminal());
     let mut failed = false;
-    for f in &files {
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    if threads > 1 {
+        let sources: Vec<_> = files
+            .iter()
+            .map(|f| {
+                if f.as_os_str() == "-" {
+                    parallel::Source::Stdin
+                } else {
+                    parallel::Source::File(PathBuf::from(f))
+                }
+            })
+            .collect();
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| {
+                if f.as_os_str() == "-" {
+                    "(stdin)".to_owned()
+                } else {
+                    display(f)
+                }
+            })
+            .collect();
+        let errors = parallel::read(
+            &mut report,
+            &sources,
+            &names,
+            threads,
+            parallel::CHUNK,
+            &progress,
+        );
+        progress.finish();
+        for (name, e) in errors {
+            eprintln!(
+                "reqlog: error: reading {name} stopped: {e}; the report covers the lines before"
+            );
+            failed = true;
+        }
+    }
+    for f in files.iter().filter(|_| threads == 1) {
         let (name, result) = if f.as_os_str() == "-" {
             let input = Counted {
                 inner: io::stdin().lock(),
@@ -407,7 +451,7 @@ mod tests {
         match p(args) {
             Ok(Cli {
                 command: Command::Report(a),
-            }) => a,
+            }) => *a,
             other => panic!("{other:?}"),
         }
     }
