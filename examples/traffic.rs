@@ -25,7 +25,7 @@
 //! cargo run --example server -- --log-file /tmp/access.log --trust-proxy 127.0.0.1
 //! cargo run --example traffic -- --target http://127.0.0.1:3000     # in another terminal
 //! # stop the server (Ctrl-C), then:
-//! cargo run --features cli -- report /tmp/access.log --html /tmp/report.html
+//! cargo run -p reqlog-cli -- report /tmp/access.log --html /tmp/report.html
 //! ```
 //!
 //! Options: `--target URL` (default `http://127.0.0.1:3000`), `--requests N` (default
@@ -546,7 +546,7 @@ fn main() -> ExitCode {
         tally.failed
     );
     eprintln!(
-        "next: stop the server, then `cargo run --features cli -- report /tmp/access.log --html /tmp/report.html`"
+        "next: stop the server, then `cargo run -p reqlog-cli -- report /tmp/access.log --html /tmp/report.html`"
     );
     ExitCode::SUCCESS
 }

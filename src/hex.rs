@@ -1,5 +1,5 @@
 //! Hexadecimal digits and `%hh` escapes, for the percent-decoders of the redactor, the probe normaliser,
-//! the robots.txt matcher and the report's parser; lowercase hex for request ids and trace ids.
+//! the robots.txt matcher and the OTLP encoder; lowercase hex for request ids and trace ids.
 
 /// The value of one ASCII hex digit (either case).
 pub(crate) fn hex_digit(b: u8) -> Option<u8> {

@@ -68,7 +68,9 @@
 //! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`], with
 //!   OpenTelemetry, Elastic Common Schema or Google Cloud Logging keys
 //!   ([`format::Schema`]), [`format::Logfmt`], [`format::Combined`]).
-//! - `report` (feature `cli`): reading the logs back, what `reqlog report` shows.
+//! - [`Field`]: the record's fields and their keys, for programs that read the logs
+//!   back — the `reqlog` command (crate `reqlog-cli`, in this repository's `cli/`) is
+//!   one.
 //!
 //! # Features
 //!
@@ -82,7 +84,6 @@
 //!   through Redis (`RedisState` in [`probe`]).
 //! - `verify-dns`: [`CrawlerVerifier`](probe::CrawlerVerifier) checks crawlers by
 //!   forward-confirmed reverse DNS (hickory-resolver), not only by published ranges.
-//! - `cli`: the `reqlog` command (`reqlog report`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -92,8 +93,6 @@ pub mod format;
 mod hex;
 pub mod probe;
 mod record;
-#[cfg(feature = "cli")]
-pub mod report;
 pub mod request_log;
 pub mod sink;
 
@@ -101,7 +100,7 @@ pub use actions::{Actions, UserActions};
 pub use ipnet::IpNet;
 pub use probe::ProbeDetector;
 pub use record::{
-    FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
+    Field, FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
 pub use request_log::{
     default_level, AppStart, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS, REDACTED,

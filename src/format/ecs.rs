@@ -6,7 +6,7 @@
 
 use super::schema::{close_object, taken, write_const_key, write_free, write_message, write_value};
 use super::text::write_u64;
-use crate::record::{FieldId, FieldKey, Place, SchemaKey, VisitField};
+use crate::record::{Field, FieldKey, Place, SchemaKey, VisitField};
 use crate::{Outcome, Record, Value};
 
 /// The ECS version the field mapping was checked against, written as `ecs.version`
@@ -26,7 +26,7 @@ const OWN_KEYS: &[&str] = &[
 
 /// The fields marked `Special` in the `ecs` column that this writer has a rule for.
 #[cfg(test)]
-const SPECIAL: &[FieldId] = &[FieldId::Duration, FieldId::Outcome];
+const SPECIAL: &[Field] = &[Field::Duration, Field::Outcome];
 
 /// Writes one ECS line.
 #[inline(never)]
@@ -101,13 +101,13 @@ fn keep(out: &mut Vec<u8>, key: &SchemaKey, value: Value<'_>) {
 fn special(out: &mut Vec<u8>, record: &Record, key: &SchemaKey, value: Value<'_>) {
     match (key.id, value) {
         // `event.duration` is a long in nanoseconds.
-        (FieldId::Duration, Value::Millis(micros)) => {
+        (Field::Duration, Value::Millis(micros)) => {
             out.extend_from_slice(b",\"event.duration\":");
             write_u64(out, micros.saturating_mul(1000));
         }
         // Our own `outcome` stays (it tells an abort from a panic); ECS's three-valued
         // `event.outcome` goes beside it.
-        (FieldId::Outcome, _) => {
+        (Field::Outcome, _) => {
             keep(out, key, value);
             if let Some(outcome) = event_outcome(record) {
                 out.extend_from_slice(b",\"event.outcome\":\"");
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn every_special_row_has_a_rule() {
-        let special: Vec<FieldId> = SCHEMA
+        let special: Vec<Field> = SCHEMA
             .iter()
             .filter(|k| k.ecs == Place::Special)
             .map(|k| k.id)

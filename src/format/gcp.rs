@@ -9,7 +9,7 @@
 use super::json::write_str_content;
 use super::schema::{close_object, taken, write_const_key, write_free, write_message, write_value};
 use super::text::write_u64;
-use crate::record::{FieldId, FieldKey, Place, SchemaKey, VisitField};
+use crate::record::{Field, FieldKey, Place, SchemaKey, VisitField};
 use crate::{Level, Record, Value};
 
 /// The keys this writer adds itself, beside the `As` targets of the field list (and
@@ -26,18 +26,18 @@ const OWN_KEYS: &[&str] = &[
 
 /// The fields marked `Special` in the `gcp` column that this writer has a rule for.
 #[cfg(test)]
-const SPECIAL: &[FieldId] = &[
-    FieldId::Level,
-    FieldId::Scheme,
-    FieldId::Path,
-    FieldId::Query,
-    FieldId::Protocol,
-    FieldId::ServerAddress,
-    FieldId::ServerPort,
-    FieldId::TraceId,
-    FieldId::TraceFlags,
-    FieldId::ResponseBodySize,
-    FieldId::Duration,
+const SPECIAL: &[Field] = &[
+    Field::Level,
+    Field::Scheme,
+    Field::Path,
+    Field::Query,
+    Field::Protocol,
+    Field::ServerAddress,
+    Field::ServerPort,
+    Field::TraceId,
+    Field::TraceFlags,
+    Field::ResponseBodySize,
+    Field::Duration,
 ];
 
 /// Writes one Cloud Logging line. `trace_prefix` is `projects/PROJECT/traces/`,
@@ -109,17 +109,17 @@ fn keep(out: &mut Vec<u8>, key: &SchemaKey, value: Value<'_>) {
 
 /// The parts of `httpRequest` that are not a field as it is: written in the second
 /// pass, nothing in the first.
-fn is_http_special(id: FieldId) -> bool {
+fn is_http_special(id: Field) -> bool {
     matches!(
         id,
-        FieldId::Scheme
-            | FieldId::Path
-            | FieldId::Query
-            | FieldId::ServerAddress
-            | FieldId::ServerPort
-            | FieldId::Protocol
-            | FieldId::ResponseBodySize
-            | FieldId::Duration
+        Field::Scheme
+            | Field::Path
+            | Field::Query
+            | Field::ServerAddress
+            | Field::ServerPort
+            | Field::Protocol
+            | Field::ResponseBodySize
+            | Field::Duration
     )
 }
 
@@ -132,12 +132,12 @@ fn special(
     value: Value<'_>,
 ) {
     match (key.id, value) {
-        (FieldId::Level, _) => {
+        (Field::Level, _) => {
             out.extend_from_slice(b",\"severity\":\"");
             out.extend_from_slice(severity(record.level()).as_bytes());
             out.push(b'"');
         }
-        (FieldId::TraceId, Value::Str(id)) => {
+        (Field::TraceId, Value::Str(id)) => {
             out.extend_from_slice(b",\"logging.googleapis.com/trace\":\"");
             if let Some(prefix) = trace_prefix {
                 out.extend_from_slice(prefix.as_bytes());
@@ -146,7 +146,7 @@ fn special(
             out.push(b'"');
         }
         // The W3C flags are two hex digits; bit 0 is `sampled`.
-        (FieldId::TraceFlags, Value::Str(flags)) => {
+        (Field::TraceFlags, Value::Str(flags)) => {
             let sampled = flags
                 .bytes()
                 .last()
@@ -160,7 +160,7 @@ fn special(
         }
         // Parts of `requestUrl`: a record without a path (the start event's listen
         // address) has no URL to put them in, so they keep their keys.
-        (FieldId::Scheme | FieldId::Query | FieldId::ServerAddress | FieldId::ServerPort, _)
+        (Field::Scheme | Field::Query | Field::ServerAddress | Field::ServerPort, _)
             if record.path().is_none() =>
         {
             keep(out, key, value)
@@ -185,24 +185,24 @@ fn severity(level: Level) -> &'static str {
 /// The writer's rules for the `httpRequest` members that are not a field as it is.
 fn http_special(out: &mut Vec<u8>, record: &Record, key: &SchemaKey, value: Value<'_>) {
     match (key.id, value) {
-        (FieldId::Path, Value::Str(path)) => {
+        (Field::Path, Value::Str(path)) => {
             out.extend_from_slice(b",\"requestUrl\":\"");
             write_request_url(out, record, path);
             out.push(b'"');
         }
-        (FieldId::Protocol, Value::Str(version)) => {
+        (Field::Protocol, Value::Str(version)) => {
             out.extend_from_slice(b",\"protocol\":\"HTTP/");
             write_str_content(out, version);
             out.push(b'"');
         }
         // int64 is a string in proto3 JSON. Body bytes only: Google's `responseSize`
         // counts the headers too, which the middleware does not see as bytes.
-        (FieldId::ResponseBodySize, Value::U64(n)) => {
+        (Field::ResponseBodySize, Value::U64(n)) => {
             out.extend_from_slice(b",\"responseSize\":\"");
             write_u64(out, n);
             out.push(b'"');
         }
-        (FieldId::Duration, Value::Millis(micros)) => {
+        (Field::Duration, Value::Millis(micros)) => {
             out.extend_from_slice(b",\"latency\":\"");
             write_duration(out, micros);
             out.extend_from_slice(b"s\"");
@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn every_special_row_has_a_rule() {
-        let special: Vec<FieldId> = SCHEMA
+        let special: Vec<Field> = SCHEMA
             .iter()
             .filter(|k| k.gcp == Place::Special)
             .map(|k| k.id)
@@ -434,7 +434,7 @@ mod tests {
         for id in SPECIAL {
             assert!(
                 is_http_special(*id)
-                    || matches!(id, FieldId::Level | FieldId::TraceId | FieldId::TraceFlags),
+                    || matches!(id, Field::Level | Field::TraceId | Field::TraceFlags),
                 "{id:?}"
             );
         }

@@ -5,9 +5,9 @@
 //! set…), its key on the line, and where the Elastic Common Schema and Google Cloud
 //! Logging presets put it. The record's struct, its accessors and setters, the
 //! published key list ([`RESERVED_KEYS`](super::RESERVED_KEYS)), the order of the line,
-//! the JSON writer's constant key prefixes, the OTLP attributes and the report's key
-//! lookup all come from this list: adding a field is one row here plus the code that
-//! fills it.
+//! the JSON writer's constant key prefixes, the OTLP attributes and the public
+//! [`Field`] enum (which `reqlog report` looks keys up with) all come from this list:
+//! adding a field is one row here plus the code that fills it.
 
 use super::slot::{
     Actions, Bool, End, Flag, Header, Ip, Method, Micros, Name, Num, Severity, Shared, Static,
@@ -33,7 +33,7 @@ pub(crate) enum Place {
 /// (`,"url.path":`), so that a key costs one copy of a constant.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SchemaKey {
-    pub(crate) id: FieldId,
+    pub(crate) id: Field,
     /// The key on the line (the OpenTelemetry schema, the default).
     pub(crate) name: &'static str,
     pub(crate) json: &'static str,
@@ -49,16 +49,39 @@ macro_rules! record_fields {
         $id:ident: $get:ident / $set:ident -> $out:ty, $slot:ty, $key:literal,
             ecs $ecs:expr, gcp $gcp:expr;
     )*) => {
-        /// Names one field of the schema.
+        /// One field of the record schema: the keys reqlog writes on a line.
+        ///
+        /// Programs that read reqlog's logs back (`reqlog report` is one) look a key up
+        /// with [`Field::from_key`], which knows this version's keys and those of
+        /// earlier versions, so old logs read the same; [`Field::key`] gives the key a
+        /// field is written under today. New fields are added in minor versions: match
+        /// with a `_` arm.
+        ///
+        /// # Example
+        /// ```
+        /// use reqlog::Field;
+        ///
+        /// assert_eq!(Field::from_key(b"url.path"), Some(Field::Path));
+        /// assert_eq!(Field::Path.key(), "url.path");
+        /// // A key of an earlier version names the field it became.
+        /// assert_eq!(Field::from_key(b"client.kind"), Some(Field::VisitorKind));
+        /// assert_eq!(Field::VisitorKind.key(), "visitor.kind");
+        /// // A free field of the application is not a schema field.
+        /// assert_eq!(Field::from_key(b"tenant"), None);
+        /// ```
+        #[non_exhaustive]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub(crate) enum FieldId {
-            $($id,)*
+        pub enum Field {
+            $(
+                $(#[$doc])*
+                $id,
+            )*
         }
 
         /// Every key of the schema, in the order of the line.
         pub(crate) const SCHEMA: &[SchemaKey] = &[$(
             SchemaKey {
-                id: FieldId::$id,
+                id: Field::$id,
                 name: $key,
                 json: concat!(",\"", $key, "\":"),
                 ecs: $ecs,
@@ -76,18 +99,17 @@ macro_rules! record_fields {
             $(pub(super) $get: $slot,)*
         }
 
-        impl FieldId {
-            /// The field a key of the schema names.
-            pub(crate) fn from_key(key: &[u8]) -> Option<FieldId> {
+        impl Field {
+            /// The field a key of this version's schema names.
+            fn from_current_key(key: &[u8]) -> Option<Field> {
                 $(if key == $key.as_bytes() {
-                    return Some(FieldId::$id);
+                    return Some(Field::$id);
                 })*
                 None
             }
 
             /// This field's key and its forms.
-            #[cfg(test)]
-            pub(crate) fn key(self) -> &'static SchemaKey {
+            pub(crate) fn schema_key(self) -> &'static SchemaKey {
                 &SCHEMA[self as usize]
             }
         }
@@ -119,7 +141,7 @@ macro_rules! record_fields {
             ) {
                 $(
                     if let Some(v) = self.fields.$get.value(&self.text) {
-                        f(&SCHEMA[FieldId::$id as usize], v);
+                        f(&SCHEMA[Field::$id as usize], v);
                     }
                 )*
             }
@@ -292,27 +314,57 @@ record_fields! {
         ecs As("user.hash"), gcp Keep;
 }
 
-/// Keys of earlier versions, and the field each became: `reqlog report` reads lines
-/// written with either.
-pub(crate) const RENAMED: &[(&str, FieldId)] = &[
-    ("event.name", FieldId::EventName),
-    ("client.kind", FieldId::VisitorKind),
-    ("client.crawler", FieldId::Crawler),
-    ("client.verified", FieldId::Verified),
-    ("client.scanning", FieldId::Scanning),
-    ("client.blocked", FieldId::Blocked),
-    ("user.actions", FieldId::Actions),
-    ("user.id", FieldId::UserId),
+/// Keys of earlier versions, and the field each became: [`Field::from_key`] knows them,
+/// so lines written with either read the same.
+pub(crate) const RENAMED: &[(&str, Field)] = &[
+    ("event.name", Field::EventName),
+    ("client.kind", Field::VisitorKind),
+    ("client.crawler", Field::Crawler),
+    ("client.verified", Field::Verified),
+    ("client.scanning", Field::Scanning),
+    ("client.blocked", Field::Blocked),
+    ("user.actions", Field::Actions),
+    ("user.id", Field::UserId),
 ];
 
-impl FieldId {
-    /// The field a key names, in this version's schema or under an earlier name.
-    pub(crate) fn from_any_key(key: &[u8]) -> Option<FieldId> {
-        FieldId::from_key(key).or_else(|| {
+impl Field {
+    /// The field `key` names: a key of this version's schema (as in
+    /// [`RESERVED_KEYS`]) or the key of an earlier version (`client.kind`, `user.id`…);
+    /// `None` for any other key. It compares bytes, so it works on a key cut straight
+    /// out of a line, without decoding it.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::Field;
+    ///
+    /// let line = "http.request.method=GET url.path=/ user.id=u_00000000000000a1";
+    /// let fields: Vec<Option<Field>> = line
+    ///     .split(' ')
+    ///     .map(|pair| Field::from_key(pair.split('=').next().unwrap().as_bytes()))
+    ///     .collect();
+    /// assert_eq!(fields, [Some(Field::Method), Some(Field::Path), Some(Field::UserId)]);
+    /// ```
+    pub fn from_key(key: &[u8]) -> Option<Field> {
+        Field::from_current_key(key).or_else(|| {
             RENAMED
                 .iter()
                 .find(|(old, _)| old.as_bytes() == key)
-                .map(|&(_, id)| id)
+                .map(|&(_, field)| field)
         })
+    }
+
+    /// The key this field is written under (the OpenTelemetry schema, reqlog's
+    /// default): `"url.path"` for [`Field::Path`]. Schema presets such as ECS write
+    /// some fields under other keys.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::Field;
+    ///
+    /// assert_eq!(Field::Status.key(), "http.response.status_code");
+    /// assert_eq!(Field::from_key(Field::Status.key().as_bytes()), Some(Field::Status));
+    /// ```
+    pub fn key(self) -> &'static str {
+        self.schema_key().name
     }
 }

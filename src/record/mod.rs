@@ -21,8 +21,8 @@ pub use value::{FieldValue, Value};
 pub(crate) use arena::{Arena, Span};
 #[cfg(test)]
 use fields::RENAMED;
-pub use fields::RESERVED_KEYS;
-pub(crate) use fields::{FieldId, Fields, Place, SchemaKey, SCHEMA};
+pub use fields::{Field, RESERVED_KEYS};
+pub(crate) use fields::{Fields, Place, SchemaKey, SCHEMA};
 
 /// Severity of a record.
 ///

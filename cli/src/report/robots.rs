@@ -79,6 +79,14 @@ impl Disallowed {
         self.referers.add(&key, 1, |_| {});
     }
 
+    /// Adds the counts of a later part of the stream (the sitemap stays this one's).
+    pub(crate) fn merge(&mut self, other: Disallowed) {
+        self.requests += other.requests;
+        self.unknown += other.unknown;
+        self.paths.merge(other.paths, |_, _| {});
+        self.referers.merge(other.referers, |_, _| {});
+    }
+
     pub(crate) fn approximate(&self) -> bool {
         self.paths.approximate() || self.referers.approximate()
     }

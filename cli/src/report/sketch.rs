@@ -70,6 +70,17 @@ impl Histogram {
         self.total
     }
 
+    /// Adds `other`'s values: the same as recording them here.
+    pub(crate) fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.total += other.total;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
     pub(crate) fn max(&self) -> Option<u64> {
         (self.total > 0).then_some(self.max)
     }
@@ -155,6 +166,46 @@ impl<V: Default> TopK<V> {
         self.map.insert(key.into(), slot);
     }
 
+    /// Adds `other`'s counts (the table of a later part of the stream); `f` merges
+    /// the data of a key both hold. When neither table evicted a key the result is
+    /// exactly that of one table fed both parts. Otherwise the bounds still hold: a
+    /// key missing from one table may have had up to that table's floor there, so it
+    /// is added to the count and to the error.
+    pub(crate) fn merge(&mut self, other: TopK<V>, mut f: impl FnMut(&mut V, V)) {
+        let floor_before = self.floor;
+        if other.floor > 0 {
+            for (key, slot) in &mut self.map {
+                if !other.map.contains_key(key) {
+                    slot.count += other.floor;
+                    slot.error += other.floor;
+                }
+            }
+        }
+        for (key, theirs) in other.map {
+            if let Some(mine) = self.map.get_mut(&key) {
+                mine.count += theirs.count;
+                mine.error += theirs.error;
+                f(&mut mine.data, theirs.data);
+                continue;
+            }
+            if self.map.len() >= 2 * self.cap {
+                self.evict();
+            }
+            let slot = Slot {
+                count: theirs.count + self.floor,
+                error: theirs.error + self.floor,
+                data: theirs.data,
+            };
+            self.map.insert(key, slot);
+        }
+        self.floor = self.floor.max(floor_before + other.floor);
+    }
+
+    /// Every key's data, to rewrite it in place.
+    pub(crate) fn data_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.map.values_mut().map(|slot| &mut slot.data)
+    }
+
     /// Keeps the `cap` largest counts.
     fn evict(&mut self) {
         let mut counts: Vec<u64> = self.map.values().map(|s| s.count).collect();
@@ -235,6 +286,13 @@ impl Hll {
         *r = (*r).max(rank);
     }
 
+    /// The sketch of both streams: the larger register of each pair.
+    pub(crate) fn merge(&mut self, other: &Hll) {
+        for (a, &b) in self.registers.iter_mut().zip(&other.registers) {
+            *a = (*a).max(b);
+        }
+    }
+
     pub(crate) fn estimate(&self) -> u64 {
         let m = self.registers.len() as f64;
         let alpha = 0.7213 / (1.0 + 1.079 / m);
@@ -280,6 +338,21 @@ impl Distinct {
             }
             self.exact = HashSet::new();
             self.sketch = Some(sketch);
+        }
+    }
+
+    /// Counts `other`'s keys here too: exact while the union fits the cap, the same
+    /// sketch as inserting them one by one beyond it.
+    pub(crate) fn merge(&mut self, other: Distinct) {
+        match (&mut self.sketch, other.sketch) {
+            (Some(mine), Some(theirs)) => mine.merge(&theirs),
+            (Some(mine), None) => other.exact.iter().for_each(|&k| mine.insert(k)),
+            (None, Some(mut theirs)) => {
+                self.exact.iter().for_each(|&k| theirs.insert(k));
+                self.exact = HashSet::new();
+                self.sketch = Some(theirs);
+            }
+            (None, None) => other.exact.into_iter().for_each(|k| self.insert(k)),
         }
     }
 

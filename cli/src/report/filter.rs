@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use super::parse::Entry;
 use super::time::Micros;
-use crate::IpNet;
+use reqlog::IpNet;
 
 /// The request lines to keep. Every condition must hold; repeated `--path` or
 /// `--client` values are alternatives.

@@ -1,4 +1,4 @@
-//! Reading access logs back: what `reqlog report` shows (feature `cli`).
+//! Reading access logs back: what `reqlog report` shows.
 //!
 //! [`Report`] reads lines in any of reqlog's formats — JSON lines, logfmt, the
 //! Apache/nginx `combined` format — plain or gzip-compressed, in one streaming pass,
@@ -12,7 +12,7 @@
 //! HTML page with inline SVG charts, or JSON.
 //!
 //! ```
-//! use reqlog::report::{Report, ReportOptions};
+//! use reqlog_cli::report::{Report, ReportOptions};
 //!
 //! let log = br#"{"timestamp":"2026-11-24T02:30:05.1Z","level":"INFO","otel.event.name":"http.request","http.request.method":"GET","url.path":"/","http.route":"/","client.address":"203.0.113.7","http.response.status_code":200,"http.response.body.size":980,"duration_ms":0.412,"outcome":"ok"}
 //! 203.0.113.9 - - [24/Nov/2026:02:31:00 +0000] "GET /wp-login.php HTTP/1.1" 404 153 "-" "Mozilla/5.0"
@@ -34,7 +34,7 @@
 //! (rotated and `cat`-ed files). A `combined` line has no duration, no probe fields and
 //! no actions: the report says how many requests lacked what. A request without the
 //! probe detector's fields (`combined`, or the detector was off) is classified while
-//! reading with the detector's own rules ([`Classifier`](crate::probe::Classifier)):
+//! reading with the detector's own rules ([`Classifier`](reqlog::probe::Classifier)):
 //! client kind, crawler name, probe category and rule — but not the 404-rate flag or
 //! a block, which only the running detector knows. Blank, malformed, cut-short and
 //! foreign lines, and lines longer than 1 MiB, are counted and skipped; no input makes
@@ -102,7 +102,9 @@ mod html;
 mod impostors;
 mod input;
 mod json;
+mod parallel;
 mod parse;
+mod progress;
 mod robots;
 mod sitemap;
 mod sketch;
@@ -119,21 +121,35 @@ use std::time::SystemTime;
 pub use cli::run;
 
 use filter::Filter;
+use reqlog::IpNet;
 use stats::Stats;
 use summary::FileRow;
-
-use crate::IpNet;
 
 /// Lines longer than this are skipped (and counted); the longest line reqlog writes is
 /// far shorter.
 pub(crate) const MAX_LINE: usize = 1 << 20;
+
+/// Counts one line, or one too long to read (`None`), into `stats`.
+fn count_line(stats: &mut Stats, filter: &Filter, line: Option<&[u8]>) {
+    let Some(line) = line else {
+        stats.too_long();
+        return;
+    };
+    match parse::parse_line(line) {
+        Ok(entry) => {
+            let keep = filter.is_empty() || filter.keeps(&entry);
+            stats.record(&entry, keep);
+        }
+        Err(why) => stats.skipped(why),
+    }
+}
 
 /// What to count: filters and table sizes.
 ///
 /// # Example
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use reqlog::report::ReportOptions;
+/// use reqlog_cli::report::ReportOptions;
 ///
 /// let options = ReportOptions::new()
 ///     .since(SystemTime::now() - Duration::from_secs(3600))
@@ -231,13 +247,49 @@ impl Report {
     /// Counts one line (without its newline), in any format; anything that is not a
     /// record is counted as skipped.
     pub fn add_line(&mut self, line: &[u8]) {
-        match parse::parse_line(line) {
-            Ok(entry) => {
-                let keep = self.options.filter.is_empty() || self.options.filter.keeps(&entry);
-                self.stats.record(&entry, keep);
-            }
-            Err(why) => self.stats.skipped(why),
-        }
+        count_line(&mut self.stats, &self.options.filter, Some(line));
+    }
+
+    /// Reads the files at `paths` on `threads` threads: plain files are cut into
+    /// chunks of 16 MiB at line boundaries, several chunks and files are read at once,
+    /// each gzip file is one stream on its own thread, and the parts are merged in
+    /// input order. The report is the one [`read`](Report::read) gives file after
+    /// file, except that a table that overflowed its cap may keep slightly different
+    /// keys (its counts are marked as estimates either way). Memory stays bounded:
+    /// a 256 KiB buffer, one line and one part's summaries per thread, and at most
+    /// `2 × threads` parts waiting to be merged.
+    ///
+    /// Returns the files whose reading stopped on an error, with the error; the lines
+    /// before it are counted.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog_cli::report::{Report, ReportOptions};
+    ///
+    /// let path = std::env::temp_dir().join(format!("reqlog-doc-{}.log", std::process::id()));
+    /// std::fs::write(&path, "203.0.113.9 - - [24/Nov/2026:02:31:00 +0000] \"GET / HTTP/1.1\" 200 15 \"-\" \"curl/8.5.0\"\n")?;
+    /// let mut report = Report::new(ReportOptions::new());
+    /// let failed = report.read_files(&[&path], 2);
+    /// assert!(failed.is_empty());
+    /// assert_eq!(report.requests(), 1);
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn read_files(
+        &mut self,
+        paths: &[impl AsRef<std::path::Path>],
+        threads: usize,
+    ) -> Vec<(String, io::Error)> {
+        let sources: Vec<_> = paths
+            .iter()
+            .map(|p| parallel::Source::File(p.as_ref().to_owned()))
+            .collect();
+        let names: Vec<_> = paths
+            .iter()
+            .map(|p| p.as_ref().display().to_string())
+            .collect();
+        let progress = progress::Progress::new(None, false);
+        parallel::read(self, &sources, &names, threads, parallel::CHUNK, &progress)
     }
 
     /// Reads every line of `input`, plain or gzip-compressed; `name` labels it in the
@@ -269,7 +321,7 @@ impl Report {
     ///
     /// # Example
     /// ```
-    /// use reqlog::report::{Report, ReportOptions};
+    /// use reqlog_cli::report::{Report, ReportOptions};
     ///
     /// let mut report = Report::new(ReportOptions::new());
     /// let xml = "<urlset><url><loc>https://example.com/courses/a/lectures/1</loc></url></urlset>";

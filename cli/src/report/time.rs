@@ -4,7 +4,7 @@
 //! `24/Nov/2026:02:30:05 +0000`, and the `--since`/`--until` arguments, without a
 //! date-time dependency.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub(crate) type Micros = i64;
@@ -21,6 +21,20 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// The Gregorian date of a day since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    // In range by construction: day 1..=31, month 1..=12.
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// The value of ASCII digits, `None` if any byte is not a digit.
@@ -132,44 +146,60 @@ pub(crate) fn parse_clf(b: &[u8]) -> Option<Micros> {
     Some(utc - offset(&b[21..])? * SECOND)
 }
 
-/// Parses a `--since`/`--until` argument: RFC 3339 (`2026-11-24T00:00:00Z`), a date
-/// (`2026-11-24`, midnight UTC), or a duration before `now` (`90s`, `30m`, `1h`, `2d`,
-/// `1w`).
-pub(crate) fn parse_arg(arg: &str, now: Micros) -> Result<Micros, String> {
-    let b = arg.trim().as_bytes();
-    if let Some(t) = parse_rfc3339(b) {
-        return Ok(t);
+/// Parses a `--since`/`--until` argument, with `now` and the local time zone `tz` for
+/// the forms that need them:
+///
+/// - RFC 3339 with an offset: `2026-11-24T08:00:00Z`, `2026-11-24T09:00:00+01:00`;
+/// - a date alone: `2026-11-24`, midnight UTC (as logs are in UTC);
+/// - a local date and time, without an offset: `2026-11-24 08:00`,
+///   `2026-11-24T08:00:30`, in `tz`;
+/// - a span back from `now`: `90s`, `30m`, `2h`, `1d`, `1w`, `1h30m`, `2 days`, `P1D`
+///   (a day is a calendar day in `tz`).
+///
+/// Dates that do not exist (31 February, 25:00) are errors, never rolled over.
+pub(crate) fn parse_arg(
+    arg: &str,
+    now: jiff::Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> Result<Micros, String> {
+    use jiff::civil::{Date, DateTime};
+    use jiff::{Span, Timestamp};
+
+    let arg = arg.trim();
+    if let Ok(t) = arg.parse::<Timestamp>() {
+        return Ok(t.as_microsecond());
     }
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
-        {
-            if let Some(t) = instant(y, m, d, 0, 0, 0, 0) {
-                return Ok(t);
-            }
-        }
+    let looks_like_a_date = arg.len() >= 10 && arg.as_bytes()[4] == b'-';
+    if arg.len() == 10 && looks_like_a_date {
+        return arg
+            .parse::<Date>()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+            .map(|z| z.timestamp().as_microsecond())
+            .map_err(|e| format!("`{arg}` is not a valid date: {e}"));
     }
-    if let Some((unit, number)) = b.split_last() {
-        let seconds = match unit {
-            b's' => 1,
-            b'm' => 60,
-            b'h' => 3600,
-            b'd' => 86_400,
-            b'w' => 7 * 86_400,
-            _ => 0,
-        };
-        if let (true, Some(n)) = (seconds > 0, digits(number).filter(|_| !number.is_empty())) {
-            return Ok(now.saturating_sub(i64::from(n).saturating_mul(seconds * SECOND)));
+    if looks_like_a_date {
+        return arg
+            .parse::<DateTime>()
+            .and_then(|dt| dt.to_zoned(tz.clone()))
+            .map(|z| z.timestamp().as_microsecond())
+            .map_err(|e| format!("`{arg}` is not a valid time: {e}"));
+    }
+    if let Ok(span) = arg.parse::<Span>() {
+        if span.is_negative() {
+            return Err(format!(
+                "`{arg}` is a negative span: give how long ago, like 2h"
+            ));
         }
+        return now
+            .to_zoned(tz.clone())
+            .checked_sub(span)
+            .map(|z| z.timestamp().as_microsecond())
+            .map_err(|e| format!("`{arg}` reaches too far back: {e}"));
     }
     Err(format!(
-        "`{arg}` is not a time: use RFC 3339 (2026-11-24T00:00:00Z), a date (2026-11-24) \
-         or a duration before now (30m, 1h, 2d, 1w)"
+        "`{arg}` is not a time: use RFC 3339 (2026-11-24T00:00:00Z), a date (2026-11-24, \
+         UTC), a local time (2026-11-24 08:00) or a span before now (30m, 2h, 1d, 1w)"
     ))
-}
-
-/// The current time.
-pub(crate) fn now() -> Micros {
-    to_micros(SystemTime::now())
 }
 
 /// A `SystemTime` as [`Micros`] (clamped to the epoch and to `i64`).
@@ -188,13 +218,15 @@ pub(crate) fn format(t: Micros, seconds: bool) -> String {
 
 /// `2026-11-24T02:30:05Z`, for machines.
 pub(crate) fn rfc3339(t: Micros) -> String {
-    let mut out = Vec::with_capacity(27);
-    let since_epoch = Duration::from_micros(u64::try_from(t).unwrap_or(0));
-    crate::format::write_rfc3339(UNIX_EPOCH + since_epoch, &mut out);
-    // The writer emits `…:05.123456Z`; keep whole seconds.
-    out.truncate(19);
-    out.push(b'Z');
-    String::from_utf8_lossy(&out).into_owned()
+    let secs = t.max(0).div_euclid(SECOND);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 /// A span for people: `45 s`, `12 min`, `3 h 20 min`, `2 d 4 h`.
@@ -255,19 +287,53 @@ mod tests {
 
     #[test]
     fn arguments() {
-        let now = T;
-        assert_eq!(parse_arg("2026-11-24T02:30:05Z", now), Ok(T));
-        assert_eq!(
-            parse_arg("2026-11-24", now),
-            Ok(T - (2 * 3600 + 30 * 60 + 5) * SECOND)
-        );
-        assert_eq!(parse_arg("1h", now), Ok(T - 3600 * SECOND));
-        assert_eq!(parse_arg("30m", now), Ok(T - 1800 * SECOND));
-        assert_eq!(parse_arg("2d", now), Ok(T - 2 * 86_400 * SECOND));
-        assert_eq!(parse_arg("1w", now), Ok(T - 7 * 86_400 * SECOND));
-        assert!(parse_arg("h", now).is_err());
-        assert!(parse_arg("yesterday", now).is_err());
-        assert!(parse_arg("-1h", now).is_err());
+        use jiff::tz::{Offset, TimeZone};
+        let now = jiff::Timestamp::from_microsecond(T).unwrap();
+        let utc = TimeZone::UTC;
+        let p = |arg| parse_arg(arg, now, &utc);
+        assert_eq!(p("2026-11-24T02:30:05Z"), Ok(T));
+        assert_eq!(p("2026-11-24T03:30:05+01:00"), Ok(T));
+        assert_eq!(p("2026-11-24"), Ok(T - (2 * 3600 + 30 * 60 + 5) * SECOND));
+        assert_eq!(p("1h"), Ok(T - 3600 * SECOND));
+        assert_eq!(p("2h"), Ok(T - 2 * 3600 * SECOND));
+        assert_eq!(p("30m"), Ok(T - 1800 * SECOND));
+        assert_eq!(p("90s"), Ok(T - 90 * SECOND));
+        assert_eq!(p("1d"), Ok(T - 86_400 * SECOND));
+        assert_eq!(p("2d"), Ok(T - 2 * 86_400 * SECOND));
+        assert_eq!(p("1w"), Ok(T - 7 * 86_400 * SECOND));
+        assert_eq!(p("1h30m"), Ok(T - 5400 * SECOND));
+        assert!(p("h").is_err());
+        assert!(p("yesterday").unwrap_err().contains("is not a time"));
+        assert!(p("-1h").is_err());
+        // Local times are read in the given zone: 03:30:05 at UTC+1 is T.
+        let plus_one = TimeZone::fixed(Offset::constant(1));
+        assert_eq!(parse_arg("2026-11-24 03:30:05", now, &plus_one), Ok(T));
+        assert_eq!(parse_arg("2026-11-24T03:30:05", now, &plus_one), Ok(T));
+        assert_eq!(p("2026-11-24 02:30"), Ok(T - 5 * SECOND));
+        // A day is a calendar day of the zone.
+        let one_day_back = parse_arg("1d", now, &plus_one).unwrap();
+        assert_eq!(one_day_back, T - 86_400 * SECOND);
+        // Dates that do not exist are errors, in every form.
+        for bad in [
+            "2026-02-31",
+            "2026-02-31T00:00:00Z",
+            "2026-02-31 08:00",
+            "2026-11-24 25:00",
+            "2026-13-01",
+        ] {
+            let e = p(bad).unwrap_err();
+            assert!(e.contains(bad), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn days_round_trip() {
+        for days in [-719_468, -1, 0, 59, 365, 11_016, 20_781, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{y}-{m}-{d}");
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]

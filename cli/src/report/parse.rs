@@ -7,10 +7,9 @@
 //! when it is used and contains an escape. Only `user.actions`, an array that few lines
 //! carry, is handed to `serde_json`.
 
-use crate::hex::hex_digit as hex;
-use crate::record::FieldId;
-
 use std::borrow::Cow;
+
+use reqlog::Field;
 
 use super::time::{self, Micros};
 
@@ -440,19 +439,19 @@ fn set_field<'a>(e: &mut Entry<'a>, seen: &mut Recognised, key: &[u8], v: Text<'
         e.dropped = parse_u64(v.raw);
         return;
     }
-    let Some(id) = FieldId::from_any_key(key) else {
+    let Some(id) = Field::from_key(key) else {
         return;
     };
     match id {
-        FieldId::Outcome => e.outcome = Some(v),
-        FieldId::UserId => e.user_id = Some(v),
-        FieldId::Path => {
+        Field::Outcome => e.outcome = Some(v),
+        Field::UserId => e.user_id = Some(v),
+        Field::Path => {
             seen.request = true;
             e.path = Some(v);
         }
-        FieldId::Timestamp => e.time = time::parse_rfc3339(v.raw),
-        FieldId::Query => e.query = Some(v),
-        FieldId::EventName => {
+        Field::Timestamp => e.time = time::parse_rfc3339(v.raw),
+        Field::Query => e.query = Some(v),
+        Field::EventName => {
             seen.event = true;
             e.event = match v.raw {
                 b"http.request" => Event::Request,
@@ -461,33 +460,33 @@ fn set_field<'a>(e: &mut Entry<'a>, seen: &mut Recognised, key: &[u8], v: Text<'
                 _ => Event::Other,
             };
         }
-        FieldId::Route => e.route = Some(v),
-        FieldId::ProbeRule => e.probe_rule = Some(v),
-        FieldId::Duration => e.duration_us = parse_millis(v.raw),
-        FieldId::VisitorKind => e.kind = Some(v),
-        FieldId::Actions => e.actions = Some(v),
-        FieldId::ClientAddress => e.client = Some(v),
-        FieldId::ProbeCategory => e.probe_category = Some(v),
-        FieldId::Crawler => e.crawler = Some(v),
-        FieldId::Blocked => e.blocked = v.raw == b"true",
-        FieldId::Scanning => e.scanning = v.raw == b"true",
-        FieldId::Verified => {
+        Field::Route => e.route = Some(v),
+        Field::ProbeRule => e.probe_rule = Some(v),
+        Field::Duration => e.duration_us = parse_millis(v.raw),
+        Field::VisitorKind => e.kind = Some(v),
+        Field::Actions => e.actions = Some(v),
+        Field::ClientAddress => e.client = Some(v),
+        Field::ProbeCategory => e.probe_category = Some(v),
+        Field::Crawler => e.crawler = Some(v),
+        Field::Blocked => e.blocked = v.raw == b"true",
+        Field::Scanning => e.scanning = v.raw == b"true",
+        Field::Verified => {
             e.verified = match v.raw {
                 b"true" => Some(true),
                 b"false" => Some(false),
                 _ => None,
             }
         }
-        FieldId::RobotsDisallowed => e.robots_disallowed = v.raw == b"true",
-        FieldId::Method => e.method = Some(v),
-        FieldId::UserAgent => e.user_agent = Some(v),
-        FieldId::ResponseBodySize => e.bytes = parse_u64(v.raw),
-        FieldId::Status => {
+        Field::RobotsDisallowed => e.robots_disallowed = v.raw == b"true",
+        Field::Method => e.method = Some(v),
+        Field::UserAgent => e.user_agent = Some(v),
+        Field::ResponseBodySize => e.bytes = parse_u64(v.raw),
+        Field::Status => {
             seen.request = true;
             e.status = parse_u64(v.raw).and_then(|n| u16::try_from(n).ok());
         }
         // A one-item array since header attributes became OpenTelemetry's; a string before.
-        FieldId::Referer => e.referer = Some(only_string(v)),
+        Field::Referer => e.referer = Some(only_string(v)),
         _ => {}
     }
 }
@@ -715,6 +714,16 @@ fn read_request<'a>(e: &mut Entry<'a>, request: Text<'a>) {
 
 // ---------------------------------------------------------------------------------
 // Unescaping.
+
+/// The value of one ASCII hex digit (either case).
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
 
 fn hex4(b: &[u8]) -> Option<u32> {
     if b.len() < 4 {

@@ -23,8 +23,6 @@
 //!
 //! The JSON and logfmt lines of the detector's requests carry its fields; the others
 //! (and every `combined` line) are classified while reading with its rules.
-#![cfg(feature = "cli")]
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -37,11 +35,11 @@ use serde_json::Value;
 mod bench;
 
 // The example server and the demo traffic, to check the workflow the README shows.
-#[path = "../examples/server/main.rs"]
+#[path = "../../examples/server/main.rs"]
 #[allow(dead_code)]
 mod server;
 
-#[path = "../examples/traffic.rs"]
+#[path = "../../examples/traffic.rs"]
 #[allow(dead_code)]
 mod traffic;
 
@@ -565,25 +563,41 @@ fn command_line_errors_and_help() {
         String::from_utf8(out.stdout).unwrap(),
         format!("reqlog {}\n", env!("CARGO_PKG_VERSION"))
     );
-    for args in [&["--help"][..], &["report", "--help"]] {
+    for (args, usage) in [
+        (&["--help"][..], "Usage: reqlog <COMMAND>"),
+        (&["report", "--help"], "Usage: reqlog report"),
+        (&["help", "report"], "Usage: reqlog report"),
+    ] {
         let out = reqlog(args);
         assert!(out.status.success());
-        assert!(String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("Usage: reqlog report"));
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains(usage), "{args:?}: {help}");
+        assert!(help.contains("Examples:"), "{args:?}: {help}");
     }
     for (args, message) in [
         (
             &["report", "--frobnicate"][..],
-            "unknown option `--frobnicate`",
+            "unexpected argument '--frobnicate'",
+        ),
+        (
+            &["report", "--sinse", "1h"],
+            "a similar argument exists: '--since'",
         ),
         (
             &["report", "--since", "yesterday"],
-            "--since: `yesterday` is not a time",
+            "`yesterday` is not a time",
+        ),
+        (
+            &["report", "--since", "2026-02-31"],
+            "`2026-02-31` is not a valid date",
         ),
         (&["report", "--client", "example.com"], "not an IP address"),
-        (&["rapport", "x.log"], "unknown command `rapport`"),
-        (&[], "no command given"),
+        (&["rapport", "x.log"], "unrecognized subcommand 'rapport'"),
+        (
+            &["rapport", "x.log"],
+            "a similar subcommand exists: 'report'",
+        ),
+        (&[], "Usage: reqlog <COMMAND>"),
     ] {
         let out = reqlog(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -591,6 +605,11 @@ fn command_line_errors_and_help() {
         assert!(err.contains(message), "{args:?}: {err}");
         assert!(out.stdout.is_empty());
     }
+    let completions = reqlog(&["completions", "bash"]);
+    assert!(completions.status.success());
+    assert!(String::from_utf8(completions.stdout)
+        .unwrap()
+        .contains("--since"));
     let missing = reqlog(&[
         "report",
         "no/such/access.log",
@@ -925,7 +944,7 @@ fn html_page_loads_in_headless_chromium() {
 }
 
 /// Writes the README's screenshot (`docs/report.png`) from demo traffic in `LOG`:
-/// `REQLOG_SCREENSHOT_LOG=/tmp/access.log cargo test --features cli --test report -- --ignored screenshot`.
+/// `REQLOG_SCREENSHOT_LOG=/tmp/access.log cargo test -p reqlog-cli --test report -- --ignored screenshot`.
 #[test]
 #[ignore = "writes docs/report.png; run by hand"]
 fn screenshot() {
@@ -935,7 +954,7 @@ fn screenshot() {
     let page = dir.join("report.html");
     let out = reqlog(&["report", "--html", path_str(&page), &log]);
     assert!(out.status.success());
-    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.png");
+    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/report.png");
     let status = Command::new(browser)
         .args([
             "--headless",
@@ -961,8 +980,8 @@ fn lines_from_reqlogs_own_formats_read_back_the_same() {
     use http::{Request, Response};
     use http_body_util::{BodyExt, Full};
     use reqlog::format::{Combined, Format, JsonLines, Logfmt};
-    use reqlog::report::{Report, ReportOptions};
     use reqlog::{Actions, RequestLog, UserActions};
+    use reqlog_cli::report::{Report, ReportOptions};
     use tower::ServiceExt;
 
     type Buffers = Arc<Mutex<[Vec<u8>; 3]>>;
@@ -1167,7 +1186,7 @@ fn demo_traffic_against_the_example_server_fills_the_report() {
 fn a_million_line_log_shape_reads_without_a_skip() {
     // The bench's generator, at test size: every line it writes is read.
     let lines = bench::lines::generate(20_000, 7);
-    let mut report = reqlog::report::Report::new(reqlog::report::ReportOptions::new());
+    let mut report = reqlog_cli::report::Report::new(reqlog_cli::report::ReportOptions::new());
     report.read("generated", &lines[..]).unwrap();
     assert_eq!(report.lines(), 20_000);
     assert_eq!(report.requests(), 20_000);
@@ -1177,9 +1196,72 @@ fn a_million_line_log_shape_reads_without_a_skip() {
     assert_eq!(r["search_engines"]["crawlers"].as_array().unwrap().len(), 4);
 }
 
+#[test]
+fn threads_give_the_same_report_as_one_pass() {
+    let gz = fixture("report_access.json.log.gz");
+    let crawlers = fixture("report_crawlers.log");
+    let damaged = fixture("report_damaged.log");
+    let files = [path_str(&gz), path_str(&crawlers), path_str(&damaged)];
+    let run = |threads: &str| {
+        let mut args = vec!["report", "--json", "--threads", threads];
+        args.extend(files);
+        let out = reqlog(&args);
+        assert!(out.status.success(), "{threads}");
+        out.stdout
+    };
+    assert_eq!(run("1"), run("2"));
+    assert_eq!(run("1"), run("4"));
+}
+
+#[test]
+fn output_file_format_follows_its_extension() {
+    let dir = temp_dir("output");
+    let log = fixture("report_access.json.log");
+    for (name, starts) in [
+        ("r.html", "<!doctype html>"),
+        ("r.json", "{"),
+        ("r.txt", "reqlog report"),
+    ] {
+        let path = dir.join(name);
+        let out = Command::new(BIN)
+            .args(["report", "-o", path_str(&path), path_str(&log)])
+            .env("CLICOLOR_FORCE", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}");
+        assert!(out.stdout.is_empty(), "{name}: the report goes to the file");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(starts),
+            "{name}: {}",
+            &text[..40.min(text.len())]
+        );
+        assert!(!text.contains('\u{1b}'), "{name}: no colour in a file");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn clicolor_force_colours_a_pipe_and_no_color_wins() {
+    let log = fixture("report_access.json.log");
+    let run = |vars: &[(&str, &str)]| {
+        let mut c = Command::new(BIN);
+        c.args(["report", path_str(&log)])
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    assert!(run(&[("CLICOLOR_FORCE", "1")]).contains("\u{1b}[1m"));
+    assert!(!run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
+    assert!(!run(&[]).contains('\u{1b}'));
+}
+
 mod arbitrary_input {
     use proptest::prelude::*;
-    use reqlog::report::{Report, ReportOptions};
+    use reqlog_cli::report::{Report, ReportOptions};
 
     fn render(report: &Report) {
         let mut text = Vec::new();

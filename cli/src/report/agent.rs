@@ -2,7 +2,7 @@
 //! user agent with the probe detector's own table ([`Classifier::user_agent`]) — for
 //! lines in the `combined` format and lines written with the detector off.
 
-use crate::probe::{Classifier, ClientKind};
+use reqlog::probe::{Classifier, ClientKind};
 
 /// The client kinds, in the order of the report's columns and chart series.
 pub(crate) const KINDS: [&str; 5] = ["browser", "crawler", "scanner", "tool", "unknown"];

@@ -89,6 +89,18 @@ impl Impostors {
         self.paths.add(&pair(name, path), 1, |_| {});
     }
 
+    /// Adds the counts of a later part of the stream.
+    pub(crate) fn merge(&mut self, other: Impostors) {
+        self.requests += other.requests;
+        self.names.merge(other.names, |a, b| {
+            a.addresses.merge(b.addresses);
+            super::stats::widen(&mut a.first, &mut a.last, b.first);
+            super::stats::widen(&mut a.first, &mut a.last, b.last);
+        });
+        self.addresses.merge(other.addresses, |_, _| {});
+        self.paths.merge(other.paths, |_, _| {});
+    }
+
     pub(crate) fn approximate(&self) -> bool {
         self.names.approximate() || self.addresses.approximate() || self.paths.approximate()
     }

@@ -14,7 +14,7 @@ use super::robots::Disallowed;
 use super::sketch::{hash64, Distinct, Histogram, Hll, TopK};
 use super::time::Micros;
 use super::timeline::{Timeline, SLOTS};
-use crate::probe::Classifier;
+use reqlog::probe::Classifier;
 
 /// Routes (or paths) counted for "top routes".
 pub(crate) const ROUTES_CAP: usize = 1000;
@@ -152,6 +152,15 @@ impl Names {
     pub(crate) fn len(&self) -> usize {
         self.names.len()
     }
+
+    /// Gives `other`'s names (a later part of the stream) slots here, in their order
+    /// of appearance, and returns where each of its slots went.
+    pub(crate) fn merge(&mut self, other: &Names) -> [usize; SLOTS] {
+        std::array::from_fn(|i| match other.name(i) {
+            Some(name) => self.slot(name),
+            None => SLOTS - 1,
+        })
+    }
 }
 
 /// Users: funnel steps per pseudonym (up to [`USERS_CAP`]), and a sketch of all.
@@ -171,6 +180,22 @@ impl Users {
             self.steps.insert(id, steps);
         } else {
             self.full = true;
+        }
+    }
+
+    /// Adds the users of a later part of the stream. Below the cap the result is
+    /// exact; beyond it, which users the funnel remembers may differ from one pass.
+    fn merge(&mut self, other: Users) {
+        self.sketch.merge(&other.sketch);
+        self.full |= other.full;
+        for (id, steps) in other.steps {
+            if let Some(s) = self.steps.get_mut(&id) {
+                *s |= steps;
+            } else if self.steps.len() < USERS_CAP {
+                self.steps.insert(id, steps);
+            } else {
+                self.full = true;
+            }
         }
     }
 
@@ -291,7 +316,7 @@ impl Default for Stats {
     }
 }
 
-fn widen(first: &mut Option<Micros>, last: &mut Option<Micros>, t: Option<Micros>) {
+pub(crate) fn widen(first: &mut Option<Micros>, last: &mut Option<Micros>, t: Option<Micros>) {
     if let Some(t) = t {
         *first = Some(first.map_or(t, |f| f.min(t)));
         *last = Some(last.map_or(t, |l| l.max(t)));
@@ -350,7 +375,140 @@ pub(crate) fn cut(b: &[u8], max: usize) -> &[u8] {
     &b[..end]
 }
 
+impl InputCounts {
+    fn merge(&mut self, o: &InputCounts) {
+        self.lines += o.lines;
+        for (a, b) in self.formats.iter_mut().zip(&o.formats) {
+            *a += b;
+        }
+        self.blank += o.blank;
+        self.malformed += o.malformed;
+        self.foreign += o.foreign;
+        self.too_long += o.too_long;
+        self.filtered += o.filtered;
+        self.starts += o.starts;
+        self.dropped_records += o.dropped_records;
+        self.dropped_lines += o.dropped_lines;
+        self.other_events += o.other_events;
+        self.without_time += o.without_time;
+        self.without_duration += o.without_duration;
+        self.kinds_guessed += o.kinds_guessed;
+        self.with_detector += o.with_detector;
+        self.actions_unreadable += o.actions_unreadable;
+        self.probes_inferred_from += o.probes_inferred_from;
+        self.probes_inferred += o.probes_inferred;
+    }
+}
+
 impl Stats {
+    /// An empty `Stats` that reuses this one's classifier and user-agent cache (both
+    /// costly to build), for the next part of a parallel read.
+    pub(crate) fn next_part(&mut self) -> Stats {
+        Stats {
+            classifier: self.classifier.take(),
+            ua_cache: std::mem::take(&mut self.ua_cache),
+            ..Stats::default()
+        }
+    }
+
+    /// Adds the counts of `other`, read from the part of the input that follows this
+    /// one's. Merged in input order, the parts give the report one pass gives, with two
+    /// exceptions: when a bounded table overflowed (its counts are then marked `~`),
+    /// which keys it keeps and their upper bounds may differ slightly; and with more
+    /// than 11 probe categories or action names, a part counts the names it met after
+    /// its 11th in its charts' "other" series, so a name with its own series may lose
+    /// some counts to "other" there (the tables are exact).
+    pub(crate) fn merge(&mut self, mut other: Stats) {
+        let probes = self.probe_slots.merge(&other.probe_slots);
+        let actions = self.action_slots.merge(&other.action_slots);
+        self.input.merge(&other.input);
+        self.requests += other.requests;
+        widen(&mut self.first, &mut self.last, other.first);
+        widen(&mut self.first, &mut self.last, other.last);
+        for (a, b) in self.status_classes.iter_mut().zip(&other.status_classes) {
+            *a += b;
+        }
+        for (code, n) in std::mem::take(&mut other.status_codes) {
+            *self.status_codes.entry(code).or_default() += n;
+        }
+        self.outcomes.merge(other.outcomes, |_, _| {});
+        self.durations.merge(&other.durations);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+        self.routes.merge(other.routes, |a, b| {
+            a.client_errors += b.client_errors;
+            a.server_errors += b.server_errors;
+            a.duration_us = a.duration_us.saturating_add(b.duration_us);
+            a.timed += b.timed;
+        });
+        for (a, b) in self.kinds.iter_mut().zip(&other.kinds) {
+            *a += b;
+        }
+        self.timeline.merge(other.timeline, &probes, &actions);
+        self.actions.merge(other.actions, |_, _| {});
+        self.action_total += other.action_total;
+        self.action_details.merge(other.action_details, |_, _| {});
+        self.users.merge(other.users);
+        self.requests_with_user += other.requests_with_user;
+        self.crawlers.merge(other.crawlers, |a, b| {
+            a.ok += b.ok;
+            a.refused += b.refused;
+            a.not_found += b.not_found;
+            a.robots += b.robots;
+            a.verified += b.verified;
+            a.pages.merge(b.pages);
+            widen(&mut a.first, &mut a.last, b.first);
+            widen(&mut a.first, &mut a.last, b.last);
+        });
+        self.crawler_misses.merge(other.crawler_misses, |_, _| {});
+        self.crawler_requests += other.crawler_requests;
+        self.robots.merge(other.robots);
+        self.impostors.merge(other.impostors);
+        self.probes += other.probes;
+        widen(
+            &mut self.first_probe,
+            &mut self.last_probe,
+            other.first_probe,
+        );
+        widen(
+            &mut self.first_probe,
+            &mut self.last_probe,
+            other.last_probe,
+        );
+        self.categories.merge(other.categories, |_, _| {});
+        self.rules.merge(other.rules, |a, b| {
+            if a.is_empty() {
+                *a = b;
+            }
+        });
+        self.probed_paths.merge(other.probed_paths, |_, _| {});
+        // The other part's category bits are its own slots: renumber them to these.
+        let renumber = |bits: u32| -> u32 {
+            (0..SLOTS)
+                .filter(|i| bits & (1 << i) != 0)
+                .fold(0, |out, i| out | 1 << probes[i])
+        };
+        for c in other.attackers.data_mut() {
+            c.categories = renumber(c.categories);
+        }
+        self.attackers.merge(other.attackers, |a, b| {
+            a.probes += b.probes;
+            a.not_found += b.not_found;
+            a.categories |= b.categories;
+            a.scanning |= b.scanning;
+            a.blocked += b.blocked;
+            a.scanner_agent |= b.scanner_agent;
+            widen(&mut a.first, &mut a.last, b.first);
+            widen(&mut a.first, &mut a.last, b.last);
+            if a.user_agent.is_none() {
+                a.user_agent = b.user_agent;
+            }
+        });
+        self.scanning_clients.merge(other.scanning_clients);
+        self.blocked_clients.merge(other.blocked_clients);
+        self.blocked_requests += other.blocked_requests;
+        self.not_found.merge(other.not_found, |_, _| {});
+    }
+
     /// Counts a line that was skipped.
     pub(crate) fn skipped(&mut self, why: Skip) {
         self.input.lines += 1;

@@ -110,6 +110,43 @@ impl Timeline {
         self.buckets.entry(key).or_default()
     }
 
+    /// Adds the buckets of `other` (a later part of the stream), its probe and action
+    /// slots renumbered by `probes` and `actions`. Ladder widths divide each other and
+    /// start at the epoch, so a bucket of one width lies in one bucket of any wider
+    /// width, and the final width is the narrowest that fits the whole span: the same
+    /// as one timeline fed both parts.
+    pub(crate) fn merge(
+        &mut self,
+        other: Timeline,
+        probes: &[usize; SLOTS],
+        actions: &[usize; SLOTS],
+    ) {
+        if other.width > self.width && !self.buckets.is_empty() {
+            let old = self.width;
+            for (k, bucket) in std::mem::take(&mut self.buckets) {
+                self.buckets
+                    .entry((k * old).div_euclid(other.width))
+                    .or_default()
+                    .merge(&bucket);
+            }
+            self.lo = (self.lo * old).div_euclid(other.width);
+            self.hi = (self.hi * old).div_euclid(other.width);
+        }
+        self.width = self.width.max(other.width);
+        for (k, theirs) in other.buckets {
+            let mine = self.at(k * other.width * SECOND);
+            for (a, b) in mine.kinds.iter_mut().zip(&theirs.kinds) {
+                *a += b;
+            }
+            for (i, n) in theirs.probes.iter().enumerate() {
+                mine.probes[probes[i]] += n;
+            }
+            for (i, n) in theirs.actions.iter().enumerate() {
+                mine.actions[actions[i]] += n;
+            }
+        }
+    }
+
     /// Moves up the ladder until the buckets and `secs` fit, merging buckets.
     fn widen(&mut self, secs: i64) {
         let old = self.width;

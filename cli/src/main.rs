@@ -1,7 +1,7 @@
 //! The `reqlog` command: `reqlog report FILE…` reads access logs and shows what users,
 //! search engines and attackers did. Run `reqlog --help` for the options; the work is
-//! done by [`reqlog::report`].
+//! done by [`reqlog_cli::report`].
 
 fn main() -> std::process::ExitCode {
-    reqlog::report::run(std::env::args_os().skip(1))
+    reqlog_cli::report::run(std::env::args_os().skip(1))
 }

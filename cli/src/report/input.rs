@@ -8,7 +8,7 @@ use flate2::read::MultiGzDecoder;
 use super::parse::find_byte;
 
 /// Read buffer size: large reads keep the system-call count low.
-const BUFFER: usize = 256 * 1024;
+pub(crate) const BUFFER: usize = 256 * 1024;
 
 /// Reads up to two bytes (fewer only at the end of input), retrying short reads.
 pub(crate) fn read_magic(input: &mut impl Read) -> io::Result<Vec<u8>> {
@@ -44,7 +44,12 @@ pub(crate) fn for_each_line(
     }
 }
 
-fn split(mut input: impl BufRead, max: usize, f: &mut impl FnMut(Option<&[u8]>)) -> io::Result<()> {
+/// Calls `f` with every line of `input`, as [`for_each_line`] does for plain input.
+pub(crate) fn split(
+    mut input: impl BufRead,
+    max: usize,
+    f: &mut impl FnMut(Option<&[u8]>),
+) -> io::Result<()> {
     // A line that spans two buffers is gathered here; `skipping` once it passed `max`.
     let mut pending: Vec<u8> = Vec::new();
     let mut skipping = false;

@@ -4,18 +4,16 @@
 //! (parse, aggregate, render) over them and prints lines per second.
 //!
 //! ```text
-//! cargo bench --bench report --features cli
+//! cargo bench -p reqlog-cli --bench report
 //! ```
 //!
 //! It asserts nothing: the number is for people (and the README). The target is at
 //! least 500,000 lines per second on one core.
 
-#![cfg(feature = "cli")]
-
 use std::hint::black_box;
 use std::time::Instant;
 
-use reqlog::report::{Report, ReportOptions};
+use reqlog_cli::report::{Report, ReportOptions};
 
 /// Realistic reqlog JSON lines, deterministic for a seed.
 pub mod lines {

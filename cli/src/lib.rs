@@ -1,0 +1,12 @@
+//! The `reqlog` command's library: [`report`] reads the access logs that the
+//! [`reqlog`] middleware writes and shows what users, search engines and attackers
+//! did. The `reqlog` binary of this crate is [`report::run`]; install it with
+//! `cargo install --path cli` from the repository.
+//!
+//! It is built only on the middleware's public API: [`reqlog::Field`] to look keys up
+//! (this version's and earlier ones), [`reqlog::probe::Classifier`] to classify lines
+//! that lack the detector's fields, and [`reqlog::IpNet`] for the `--client` filter.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod report;
