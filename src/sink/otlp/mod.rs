@@ -81,9 +81,12 @@
 //! look-alike requests (varied traffic compresses less).
 
 mod builder;
+mod client;
 mod encode;
+mod endpoint;
+mod env;
 mod export;
-mod http;
+mod transport;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -101,7 +104,7 @@ use crate::Record;
 use export::Control;
 
 /// How long past its deadline a shutdown waits for the exporter to count what it gave
-/// up on: a connection attempt under way ends within [`http::CONNECT_SLICE`].
+/// up on: a connection attempt under way ends within [`transport::CONNECT_SLICE`].
 const GRACE: Duration = Duration::from_millis(250);
 
 thread_local! {
