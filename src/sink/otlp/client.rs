@@ -1,8 +1,9 @@
 //! The exporter's HTTP client: ureq's agent over the sockets of [`transport`](super::transport),
 //! on the exporter's thread only.
 //!
-//! The agent keeps connections alive between batches (up to 15 s idle), looks the
-//! collector's name up again for each new connection, speaks TLS through rustls
+//! The agent keeps connections alive between batches, looks the collector's name up
+//! again for new connections (its addresses are kept 30 s at most, and forgotten
+//! when none of them answers), speaks TLS through rustls
 //! (the system's roots, or the CAs of a given PEM file), and goes through a proxy
 //! with `CONNECT` when one is configured.
 
@@ -19,7 +20,7 @@ use ureq::Agent;
 
 use super::endpoint::Endpoint;
 use super::export::Control;
-use super::transport::{Lookup, NameLookup, TcpConnector};
+use super::transport::{Addresses, Lookup, NameLookup, TcpConnector};
 
 /// Most bytes of response body kept (for an error message or a partial success).
 const MAX_BODY: u64 = 64 * 1024;
@@ -118,13 +119,18 @@ pub(super) struct Failure {
 impl From<ureq::Error> for Failure {
     fn from(e: ureq::Error) -> Failure {
         use ureq::Error as E;
-        let retryable = !matches!(
-            e,
-            E::Tls(_) | E::Pem(_) | E::Rustls(_) | E::BadUri(_) | E::InvalidProxyUrl
-        );
+        // rustls reports a failed handshake (an untrusted certificate, a name it is
+        // not for) through the socket's reader as invalid data; nothing else under
+        // ureq does.
+        let tls = match &e {
+            E::Tls(_) | E::Pem(_) | E::Rustls(_) => true,
+            E::Io(io) => io.kind() == std::io::ErrorKind::InvalidData,
+            _ => false,
+        };
+        let retryable = !tls && !matches!(e, E::BadUri(_) | E::InvalidProxyUrl);
         let message = match &e {
             E::HostNotFound => "the collector's name does not resolve (yet)".to_owned(),
-            E::Rustls(_) | E::Tls(_) => format!("TLS failed: {e}"),
+            _ if tls => format!("TLS failed: {e}"),
             E::Timeout(_) => format!("no answer within the timeout ({e})"),
             E::Io(io) => io.to_string(),
             _ => e.to_string(),
@@ -189,16 +195,19 @@ impl Client {
             .build();
         // ureq's default chain, with our sockets in place of its TCP connector.
         let opened = Arc::new(AtomicU64::new(0));
+        let cache = Addresses::default();
         let connector = ()
             .chain(ConnectProxyConnector::default())
             .chain(TcpConnector {
                 control: control.clone(),
                 opened: opened.clone(),
+                cache: cache.clone(),
             })
             .chain(RustlsConnector::default());
         let resolver = NameLookup {
             control,
             lookup: settings.lookup,
+            cache,
         };
         Client {
             agent: Agent::with_parts(config, connector, resolver),

@@ -30,6 +30,16 @@ const IO_SLICE: Duration = Duration::from_millis(50);
 /// is retried; this is also how late a deadline is noticed while connecting.
 pub(super) const CONNECT_SLICE: Duration = Duration::from_secs(1);
 
+/// How long the addresses of a name are reused. ureq looks the name up for every
+/// request, even one that goes on a kept-alive connection; without this, each batch
+/// would cost a lookup (several DNS queries with search domains).
+const ADDRESSES_KEPT: Duration = Duration::from_secs(30);
+
+/// The last addresses looked up: the host, the port, when, and the addresses. Cleared
+/// when no connection to them can be made, so that a collector that moved is looked
+/// up again at once.
+pub(super) type Addresses = Arc<std::sync::Mutex<Option<(String, u16, Instant, Vec<SocketAddr>)>>>;
+
 /// How a host name becomes addresses; replaced in tests to make a name appear later.
 pub(super) type Lookup = Arc<dyn Fn(&str, u16) -> io::Result<Vec<SocketAddr>> + Send + Sync>;
 
@@ -84,6 +94,7 @@ fn shutting_down() -> Error {
 pub(super) struct NameLookup {
     pub(super) control: Arc<Control>,
     pub(super) lookup: Lookup,
+    pub(super) cache: Addresses,
 }
 
 impl Resolver for NameLookup {
@@ -109,6 +120,18 @@ impl Resolver for NameLookup {
             out.push(SocketAddr::new(ip, port));
             return Ok(out);
         }
+        let cached = {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            cache.as_ref().and_then(|(h, p, at, addrs)| {
+                (h == host && *p == port && at.elapsed() < ADDRESSES_KEPT).then(|| addrs.clone())
+            })
+        };
+        if let Some(addrs) = cached {
+            for addr in addrs {
+                out.push(addr);
+            }
+            return Ok(out);
+        }
         let (tx, rx) = mpsc::sync_channel(1);
         let (lookup, name) = (self.lookup.clone(), host.to_owned());
         std::thread::Builder::new()
@@ -126,12 +149,15 @@ impl Resolver for NameLookup {
             }
         };
         // ureq holds at most 16 addresses; `push` past that would panic.
-        for addr in addrs.into_iter().take(16) {
-            out.push(addr);
+        for addr in addrs.iter().take(16) {
+            out.push(*addr);
         }
         if out.is_empty() {
             return Err(Error::HostNotFound);
         }
+        let kept = out.to_vec();
+        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((host.to_owned(), port, Instant::now(), kept));
         Ok(out)
     }
 }
@@ -150,6 +176,8 @@ pub(super) struct TcpConnector {
     /// Connections opened, to tell a request on a kept-alive connection from one on a
     /// new connection.
     pub(super) opened: Arc<AtomicU64>,
+    /// The resolver's addresses, forgotten when none of them answers.
+    pub(super) cache: Addresses,
 }
 
 impl<In: Transport> Connector<In> for TcpConnector {
@@ -193,6 +221,7 @@ impl<In: Transport> Connector<In> for TcpConnector {
                 }
             }
         }
+        *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Err(Error::Io(last.unwrap_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, "no address to connect to")
         })))
@@ -269,5 +298,128 @@ impl fmt::Debug for TcpTransport {
         f.debug_struct("TcpTransport")
             .field("peer", &self.stream.peer_addr().ok())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+
+    use super::*;
+    use crate::sink::{Otlp, Sink};
+    use crate::Record;
+
+    /// An OTLP/HTTP collector on loopback that answers every request 200 and keeps
+    /// connections alive; counts connections and requests.
+    fn collector() -> (u16, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (connections, requests) =
+            (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (c, r) = (connections.clone(), requests.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                c.fetch_add(1, Ordering::SeqCst);
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    let mut writer = stream.try_clone().unwrap();
+                    let mut reader = BufReader::new(stream);
+                    loop {
+                        let mut len = 0;
+                        loop {
+                            let mut line = String::new();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let line = line.trim_end().to_ascii_lowercase();
+                            if line.is_empty() {
+                                break;
+                            }
+                            if let Some(v) = line.strip_prefix("content-length:") {
+                                len = v.trim().parse().unwrap();
+                            }
+                        }
+                        let mut body = vec![0; len];
+                        reader.read_exact(&mut body).unwrap();
+                        r.fetch_add(1, Ordering::SeqCst);
+                        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+                        if writer.write_all(answer).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (port, connections, requests)
+    }
+
+    fn wait_until(mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// A name that resolves only after the start: the batch is retried, the name looked
+    /// up again on each attempt, and once it resolves the records arrive. Later batches
+    /// reuse the connection: no new lookup, no new connection.
+    #[test]
+    fn a_name_that_resolves_later_is_found_and_its_connection_kept() {
+        let (port, connections, requests) = collector();
+        let known = Arc::new(AtomicBool::new(false));
+        let lookups = Arc::new(AtomicUsize::new(0));
+        let (k, l) = (known.clone(), lookups.clone());
+        let lookup: Lookup = Arc::new(move |host, p| {
+            l.fetch_add(1, Ordering::SeqCst);
+            assert_eq!((host, p), ("collector.test", port));
+            if k.load(Ordering::SeqCst) {
+                Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+            } else {
+                Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "no such host (yet)",
+                ))
+            }
+        });
+        let (otlp, guard) = Otlp::builder()
+            .endpoint(format!("http://collector.test:{port}"))
+            .read_env(false)
+            .lookup(lookup)
+            .max_retries(1_000)
+            .flush_interval(Duration::from_millis(10))
+            .finish()
+            .expect("nothing is looked up at the start");
+        assert_eq!(lookups.load(Ordering::SeqCst), 0);
+        for i in 0..3u64 {
+            otlp.emit(&Record::event("later.test").with("i", i));
+        }
+        wait_until(|| otlp.export_errors() >= 2);
+        assert!(lookups.load(Ordering::SeqCst) >= 2, "looked up per attempt");
+        known.store(true, Ordering::SeqCst);
+        wait_until(|| otlp.exported_records() == 3);
+        let (looked_up, errors) = (lookups.load(Ordering::SeqCst), otlp.export_errors());
+        assert_eq!(otlp.lost_records(), 0);
+
+        for round in 0..3u64 {
+            otlp.emit(&Record::event("later.again").with("round", round));
+            wait_until(|| otlp.exported_records() == 4 + round);
+        }
+        assert!(guard.flush());
+        assert_eq!(requests.load(Ordering::SeqCst), 4);
+        assert_eq!(
+            connections.load(Ordering::SeqCst),
+            1,
+            "one kept-alive connection"
+        );
+        assert_eq!(
+            lookups.load(Ordering::SeqCst),
+            looked_up,
+            "no lookup for a kept connection"
+        );
+        assert_eq!(otlp.export_errors(), errors);
+        assert!(otlp.describe().contains("collector.test"));
     }
 }
