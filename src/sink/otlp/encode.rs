@@ -394,6 +394,25 @@ pub(super) fn status_message(body: &[u8]) -> Option<String> {
     found
 }
 
+/// `N` bytes from `2N` hex digits (the record's trace ids); `None` for anything else.
+fn hex_bytes<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let b = s.as_bytes();
+    if b.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = (crate::hex::hex_digit(b[2 * i])? << 4) | crate::hex::hex_digit(b[2 * i + 1])?;
+    }
+    Some(out)
+}
+
+fn put_bytes(out: &mut Vec<u8>, field: u8, bytes: &[u8]) {
+    out.push(key(field, LEN));
+    put_varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,23 +700,4 @@ mod tests {
             let _ = item_len(&body);
         }
     }
-}
-
-/// `N` bytes from `2N` hex digits (the record's trace ids); `None` for anything else.
-fn hex_bytes<const N: usize>(s: &str) -> Option<[u8; N]> {
-    let b = s.as_bytes();
-    if b.len() != 2 * N {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = (crate::hex::hex_digit(b[2 * i])? << 4) | crate::hex::hex_digit(b[2 * i + 1])?;
-    }
-    Some(out)
-}
-
-fn put_bytes(out: &mut Vec<u8>, field: u8, bytes: &[u8]) {
-    out.push(key(field, LEN));
-    put_varint(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
 }
