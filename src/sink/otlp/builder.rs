@@ -1,15 +1,20 @@
-//! [`OtlpBuilder`]: the endpoint, the resource, the batching and the limits.
+//! [`OtlpBuilder`]: the endpoint, TLS, the resource, the batching and the limits, merged
+//! with the OpenTelemetry exporter environment: what the builder sets explicitly wins,
+//! then `OTEL_EXPORTER_OTLP_LOGS_*`, then `OTEL_EXPORTER_OTLP_*`, then the defaults.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::io;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::client::{read_certificates, Client, ClientSettings};
 use super::encode::RequestFrame;
+use super::endpoint::{Endpoint, PathRule};
 use super::export::{Control, Exporter, Settings};
-use super::http::{Client, Endpoint};
-use super::{Otlp, OtlpGuard, Shared};
+use super::transport::{system_lookup, Lookup};
+use super::{env, Otlp, OtlpGuard, Shared};
 use crate::sink::worker::Queue;
 use crate::FieldValue;
 
@@ -23,27 +28,48 @@ const OWN_HEADERS: &[&str] = &[
     "connection",
 ];
 
+/// The endpoint when neither the builder nor the environment names one.
+const DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/logs";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a header cannot be sent, if it cannot.
+pub(super) fn check_header(name: &str, value: &str) -> Option<&'static str> {
+    if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        Some("is not a valid header name")
+    } else if OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        Some("is set by reqlog")
+    } else if http::HeaderValue::from_str(value).is_err() {
+        Some("has a value with characters a header cannot carry")
+    } else {
+        None
+    }
+}
+
 /// Builds an [`Otlp`] sink: see [`Otlp::builder`].
 pub struct OtlpBuilder {
-    endpoint: String,
+    /// Settings left `None` come from the environment, else the defaults.
+    endpoint: Option<String>,
     resource: Vec<(Cow<'static, str>, FieldValue)>,
     headers: Vec<(String, String)>,
-    /// The first invalid header, returned by `finish`.
-    header_error: Option<OtlpError>,
+    /// The first invalid header and its problem, returned by `finish`.
+    header_error: Option<(String, &'static str)>,
     batch_size: usize,
     records: usize,
     bytes: usize,
     tick: Duration,
-    timeout: Duration,
+    timeout: Option<Duration>,
     max_retries: u32,
     flush_timeout: Duration,
-    gzip: bool,
+    gzip: Option<bool>,
+    certificate: Option<PathBuf>,
+    read_env: bool,
+    lookup: Lookup,
 }
 
 impl OtlpBuilder {
     pub(super) fn new() -> OtlpBuilder {
         OtlpBuilder {
-            endpoint: "http://localhost:4318/v1/logs".to_owned(),
+            endpoint: None,
             resource: vec![(
                 Cow::Borrowed("service.name"),
                 FieldValue::from(crate::sink::program_name().unwrap_or_else(|| "reqlog".into())),
@@ -54,28 +80,61 @@ impl OtlpBuilder {
             records: 65_536,
             bytes: 32 << 20,
             tick: Duration::from_secs(1),
-            timeout: Duration::from_secs(10),
+            timeout: None,
             max_retries: 5,
             flush_timeout: Duration::from_secs(5),
-            gzip: false,
+            gzip: None,
+            certificate: None,
+            read_env: true,
+            lookup: system_lookup(),
         }
     }
 
-    /// The collector's OTLP/HTTP logs URL (default `http://localhost:4318/v1/logs`).
+    /// The collector's OTLP/HTTP logs URL, `http://` or `https://` (default: from
+    /// `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`, else
+    /// `http://localhost:4318/v1/logs`).
     ///
-    /// `http://` only: run a collector or agent nearby (a sidecar, a daemon set) and let
-    /// it forward over TLS. A URL without a path gets `/v1/logs`; a path given is used
-    /// as it is. The host is resolved once, by [`finish`](Self::finish), which returns
-    /// any error in the URL.
+    /// A URL without a path gets `/v1/logs`; a path given is used as it is.
+    /// [`finish`](Self::finish) returns any error in the URL. The host is looked up
+    /// for each new connection, not at the start: a collector whose name does not
+    /// resolve yet is reached once it does. `https://` trusts the system's
+    /// certificate authorities, or those of [`certificate`](Self::certificate).
     ///
     /// ```no_run
     /// let (sink, _guard) = reqlog::sink::Otlp::builder()
-    ///     .endpoint("http://otel-collector:4318") // POSTs to /v1/logs
+    ///     .endpoint("https://otlp.example.com") // POSTs to /v1/logs, over TLS
     ///     .finish()?;
     /// # Ok::<(), reqlog::sink::OtlpError>(())
     /// ```
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
-        self.endpoint = url.into();
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Trusts the certificate authorities of this PEM file for `https://`, instead of
+    /// the system's (default: `OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE` or
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`, else the system's). For a collector with a
+    /// certificate of a private CA. [`finish`](Self::finish) reads the file: an
+    /// unreadable file, or one with no certificate, is an error there.
+    ///
+    /// ```no_run
+    /// let (sink, _guard) = reqlog::sink::Otlp::builder()
+    ///     .endpoint("https://collector.internal:4318")
+    ///     .certificate("/etc/otel/ca.pem")
+    ///     .finish()?;
+    /// # Ok::<(), reqlog::sink::OtlpError>(())
+    /// ```
+    pub fn certificate(mut self, pem_file: impl AsRef<Path>) -> Self {
+        self.certificate = Some(pem_file.as_ref().to_owned());
+        self
+    }
+
+    /// Whether [`finish`](Self::finish) reads the `OTEL_EXPORTER_OTLP_*` environment
+    /// (default `true`). What the builder sets explicitly wins over the environment
+    /// either way; `false` leaves the settings the builder does not set at reqlog's
+    /// defaults. Proxies still come from `https_proxy`/`http_proxy`/`no_proxy`.
+    pub fn read_env(mut self, read: bool) -> Self {
+        self.read_env = read;
         self
     }
 
@@ -112,7 +171,9 @@ impl OtlpBuilder {
 
     /// Sends a header with every request, such as the collector's credentials. An
     /// invalid name or value, or a header reqlog sets itself (`Content-Type`,
-    /// `Content-Length`, `Host`…), is an error from [`finish`](Self::finish).
+    /// `Content-Length`, `Host`…), is an error from [`finish`](Self::finish). The
+    /// headers of `OTEL_EXPORTER_OTLP_HEADERS` are sent too, unless this sets the same
+    /// name.
     ///
     /// ```no_run
     /// let token = std::env::var("OTLP_TOKEN").unwrap_or_default();
@@ -123,21 +184,9 @@ impl OtlpBuilder {
     /// ```
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         let (name, value) = (name.as_ref(), value.as_ref());
-        let problem = if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            Some("is not a valid header name")
-        } else if OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-            Some("is set by reqlog")
-        } else if http::HeaderValue::from_str(value).is_err() {
-            Some("has a value with characters a header cannot carry")
-        } else {
-            None
-        };
-        match problem {
+        match check_header(name, value) {
             Some(problem) => {
-                self.header_error.get_or_insert(OtlpError::Header {
-                    name: name.to_owned(),
-                    problem,
-                });
+                self.header_error.get_or_insert((name.to_owned(), problem));
             }
             None => self.headers.push((name.to_owned(), value.to_owned())),
         }
@@ -172,17 +221,20 @@ impl OtlpBuilder {
         self
     }
 
-    /// How long one request may take, connecting included (default 10 s, as
-    /// `OTEL_EXPORTER_OTLP_TIMEOUT`). A request that takes longer fails and is retried.
+    /// How long one request may take, connecting included (default:
+    /// `OTEL_EXPORTER_OTLP_LOGS_TIMEOUT` or `OTEL_EXPORTER_OTLP_TIMEOUT`, else 10 s). A
+    /// request that takes longer fails and is retried.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout.max(Duration::from_millis(1));
+        self.timeout = Some(timeout.max(Duration::from_millis(1)));
         self
     }
 
     /// How many times a failed batch is sent again (default 5), after a backoff that
     /// starts at 200 ms and doubles up to 5 s, or the collector's `Retry-After` (up to
-    /// 30 s). Only failures that OTLP/HTTP says may pass are retried: no answer, 429,
-    /// 502, 503, 504. Then the batch is dropped and its records counted as lost.
+    /// 30 s). Only failures that OTLP/HTTP says may pass are retried: no connection
+    /// (the name does not resolve, the connection is refused), no answer, 429, 502,
+    /// 503, 504. A TLS failure (the collector's certificate is not trusted) is not.
+    /// Then the batch is dropped and its records counted as lost.
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
@@ -196,12 +248,20 @@ impl OtlpBuilder {
         self
     }
 
-    /// Compresses each request with gzip (`Content-Encoding: gzip`; default off). Log
-    /// records compress well — to a twelfth in the bench's look-alike requests, less
-    /// for varied traffic — at some CPU cost on the exporter's thread, never on the
-    /// request's.
+    /// Compresses each request with gzip (`Content-Encoding: gzip`; default:
+    /// `OTEL_EXPORTER_OTLP_LOGS_COMPRESSION` or `OTEL_EXPORTER_OTLP_COMPRESSION`,
+    /// `gzip` or `none`, else off). Log records compress well — to a twelfth in the
+    /// bench's look-alike requests, less for varied traffic — at some CPU cost on the
+    /// exporter's thread, never on the request's.
     pub fn gzip(mut self, gzip: bool) -> Self {
-        self.gzip = gzip;
+        self.gzip = Some(gzip);
+        self
+    }
+
+    /// Replaces the system's name lookup, to make a name resolve only later.
+    #[cfg(test)]
+    pub(super) fn lookup(mut self, lookup: Lookup) -> Self {
+        self.lookup = lookup;
         self
     }
 
@@ -220,33 +280,37 @@ impl OtlpBuilder {
     /// ```
     ///
     /// # Errors
-    /// If the endpoint is not an `http://` URL, its host does not resolve, a header is
-    /// invalid, or the thread cannot be started.
+    /// If the endpoint (given or from the environment) is not an `http://` or
+    /// `https://` URL, a header (given or in `OTEL_EXPORTER_OTLP_HEADERS`) is invalid,
+    /// the certificate file cannot be read, or the thread cannot be started. Settings
+    /// of the environment that only tune the export (`…_TIMEOUT`, `…_COMPRESSION`)
+    /// are ignored with a warning on stderr when they are malformed.
     pub fn finish(self) -> Result<(Otlp, OtlpGuard), OtlpError> {
-        if let Some(e) = self.header_error {
-            return Err(e);
+        let get = |name: &str| std::env::var(name).ok();
+        self.finish_with_env(&get)
+    }
+
+    /// [`finish`](Self::finish) with the environment read through `get`.
+    fn finish_with_env(
+        self,
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Otlp, OtlpGuard), OtlpError> {
+        let (settings, warnings) = self.settings(get)?;
+        for warning in &warnings {
+            eprintln!("reqlog: OTLP: {warning}");
         }
-        let endpoint = Endpoint::parse(&self.endpoint).map_err(|problem| OtlpError::Endpoint {
-            endpoint: self.endpoint.clone(),
-            problem,
-        })?;
-        let addrs = endpoint.resolve().map_err(|source| OtlpError::Resolve {
-            endpoint: endpoint.url.clone(),
-            source,
-        })?;
-        let url = endpoint.url.clone();
+        let url = settings.client.endpoint.url.clone();
         let queue = Arc::new(Queue::new(self.records, self.bytes, self.tick));
         let control = Arc::new(Control::default());
         let exporter = Exporter::new(
             queue.clone(),
             control.clone(),
-            Client::new(endpoint, addrs, &self.headers),
+            Client::new(settings.client, control.clone()),
             RequestFrame::new(&self.resource),
             Settings {
                 batch_size: self.batch_size,
-                timeout: self.timeout,
                 max_retries: self.max_retries,
-                gzip: self.gzip,
+                gzip: settings.gzip,
             },
         );
         let handle = std::thread::Builder::new()
@@ -267,6 +331,85 @@ impl OtlpBuilder {
             OtlpGuard { shared },
         ))
     }
+
+    /// The builder's settings merged with the environment's, checked; and the
+    /// warnings about what the environment set that is ignored.
+    fn settings(
+        &self,
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Resolved, Vec<String>), OtlpError> {
+        if let Some((name, problem)) = &self.header_error {
+            return Err(OtlpError::Header {
+                name: name.clone(),
+                problem,
+            });
+        }
+        let mut from_env = if self.read_env {
+            env::otel(get)?
+        } else {
+            env::OtelEnv::default()
+        };
+        let endpoint = match (&self.endpoint, from_env.endpoint.take()) {
+            (Some(url), _) => Endpoint::parse(url, PathRule::LogsIfNone).map_err(|problem| {
+                OtlpError::Endpoint {
+                    endpoint: url.clone(),
+                    problem,
+                }
+            })?,
+            (None, Some(endpoint)) => endpoint?,
+            (None, None) => {
+                Endpoint::parse(DEFAULT_ENDPOINT, PathRule::LogsIfNone).map_err(|problem| {
+                    OtlpError::Endpoint {
+                        endpoint: DEFAULT_ENDPOINT.to_owned(),
+                        problem,
+                    }
+                })?
+            }
+        };
+        // The environment's headers, then the builder's, which replace the same names.
+        let mut headers: Vec<(String, String)> = from_env
+            .headers
+            .into_iter()
+            .filter(|(name, _)| {
+                !self
+                    .headers
+                    .iter()
+                    .any(|(own, _)| own.eq_ignore_ascii_case(name))
+            })
+            .collect();
+        headers.extend(self.headers.iter().cloned());
+        // A certificate is for TLS only, as the specification says: with http:// it
+        // is not read.
+        let certificate = self.certificate.clone().or(from_env.certificate);
+        let roots =
+            match certificate {
+                Some(path) if endpoint.https => Some(read_certificates(&path).map_err(
+                    |problem| OtlpError::Certificate {
+                        path: path.clone(),
+                        problem,
+                    },
+                )?),
+                _ => None,
+            };
+        let mut warnings = from_env.warnings;
+        let proxy = env::proxy(get, &endpoint, &mut warnings);
+        let client = ClientSettings {
+            endpoint,
+            headers,
+            timeout: self.timeout.or(from_env.timeout).unwrap_or(DEFAULT_TIMEOUT),
+            roots,
+            proxy,
+            lookup: self.lookup.clone(),
+        };
+        let gzip = self.gzip.or(from_env.gzip).unwrap_or(false);
+        Ok((Resolved { client, gzip }, warnings))
+    }
+}
+
+/// The settings `finish` starts the exporter with.
+struct Resolved {
+    client: ClientSettings,
+    gzip: bool,
 }
 
 impl fmt::Debug for OtlpBuilder {
@@ -285,7 +428,9 @@ impl fmt::Debug for OtlpBuilder {
             .field("max_retries", &self.max_retries)
             .field("flush_timeout", &self.flush_timeout)
             .field("gzip", &self.gzip)
-            .finish()
+            .field("certificate", &self.certificate)
+            .field("read_env", &self.read_env)
+            .finish_non_exhaustive()
     }
 }
 
@@ -295,26 +440,34 @@ impl fmt::Debug for OtlpBuilder {
 /// ```
 /// use reqlog::sink::{Otlp, OtlpError};
 ///
-/// let err = Otlp::builder().endpoint("https://collector:4318").finish().unwrap_err();
+/// let err = Otlp::builder().endpoint("collector:4318").finish().unwrap_err();
 /// assert!(matches!(err, OtlpError::Endpoint { .. }));
-/// assert!(err.to_string().contains("https is not supported"));
+/// assert!(err.to_string().contains("it needs a scheme"));
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum OtlpError {
-    /// The endpoint is not an `http://host[:port][/path]` URL.
+    /// The endpoint is not an `http[s]://host[:port][/path]` URL.
     Endpoint {
         /// The endpoint as given.
         endpoint: String,
         /// What is wrong and how to fix it.
         problem: String,
     },
-    /// The endpoint's host did not resolve.
-    Resolve {
-        /// The endpoint.
-        endpoint: String,
-        /// The lookup's error.
-        source: io::Error,
+    /// An `OTEL_EXPORTER_OTLP_*` variable holds what cannot be used: an endpoint that
+    /// is not a URL, headers not in the `key=value,…` form.
+    Env {
+        /// The variable.
+        variable: String,
+        /// What is wrong and how to fix it (never the value: it may be a credential).
+        problem: String,
+    },
+    /// The file of trusted certificate authorities cannot be used.
+    Certificate {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
     },
     /// A header cannot be sent.
     Header {
@@ -333,9 +486,13 @@ impl fmt::Display for OtlpError {
             OtlpError::Endpoint { endpoint, problem } => {
                 write!(f, "invalid OTLP endpoint {endpoint:?}: {problem}")
             }
-            OtlpError::Resolve { endpoint, source } => write!(
+            OtlpError::Env { variable, problem } => {
+                write!(f, "invalid {variable}: {problem}")
+            }
+            OtlpError::Certificate { path, problem } => write!(
                 f,
-                "cannot resolve the OTLP endpoint {endpoint}: {source} (check the host name)"
+                "cannot use {} as the OTLP collector's certificate authorities: {problem}",
+                path.display()
             ),
             OtlpError::Header { name, problem } => {
                 write!(f, "the OTLP header {name:?} {problem}")
@@ -348,7 +505,7 @@ impl fmt::Display for OtlpError {
 impl std::error::Error for OtlpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            OtlpError::Resolve { source, .. } | OtlpError::Spawn(source) => Some(source),
+            OtlpError::Spawn(source) => Some(source),
             _ => None,
         }
     }
@@ -357,6 +514,7 @@ impl std::error::Error for OtlpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink::Sink;
 
     #[test]
     fn service_name_is_one_resource_attribute() {
@@ -379,12 +537,10 @@ mod tests {
     #[test]
     fn errors_say_what_to_fix() {
         let err = |b: OtlpBuilder| b.finish().unwrap_err().to_string();
-        let e = err(OtlpBuilder::new().endpoint("https://collector:4318"));
-        assert!(e.contains("https is not supported"), "{e}");
+        let e = err(OtlpBuilder::new().endpoint("grpc://collector:4317"));
+        assert!(e.contains("use http:// or https://"), "{e}");
         let e = err(OtlpBuilder::new().endpoint("127.0.0.1:4318"));
         assert!(e.contains("needs a scheme"), "{e}");
-        let e = err(OtlpBuilder::new().endpoint("http://no-such-host.invalid:4318"));
-        assert!(e.starts_with("cannot resolve the OTLP endpoint"), "{e}");
         let e = err(OtlpBuilder::new().header("content-type", "application/json"));
         assert!(e.contains("is set by reqlog"), "{e}");
         let e = err(OtlpBuilder::new()
@@ -393,6 +549,128 @@ mod tests {
         assert!(e.contains("\"bad name\" is not a valid header name"), "{e}");
         let e = err(OtlpBuilder::new().header("x-tenant", "a\r\nInjected: yes"));
         assert!(e.contains("cannot carry"), "{e}");
+        let e = err(OtlpBuilder::new()
+            .endpoint("https://collector:4318")
+            .certificate("/no/such/ca.pem"));
+        assert!(
+            e.contains("/no/such/ca.pem") && e.contains("cannot read it"),
+            "{e}"
+        );
+        let not_pem = std::env::temp_dir().join(format!("reqlog-not-pem-{}", std::process::id()));
+        std::fs::write(&not_pem, "just text\n").unwrap();
+        let e = err(OtlpBuilder::new()
+            .endpoint("https://collector:4318")
+            .certificate(&not_pem));
+        let _ = std::fs::remove_file(&not_pem);
+        assert!(e.contains("holds no certificate"), "{e}");
+    }
+
+    /// A name that does not resolve is no error at the start: it is looked up again
+    /// for each connection.
+    #[test]
+    fn an_unresolvable_name_starts() {
+        let (sink, guard) = OtlpBuilder::new()
+            .endpoint("http://no-such-host.invalid:4318")
+            .read_env(false)
+            .finish()
+            .expect("no lookup at the start");
+        assert_eq!(
+            sink.describe(),
+            "otlp http://no-such-host.invalid:4318/v1/logs"
+        );
+        drop(guard);
+    }
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: std::collections::HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    /// The builder's explicit settings win, then the environment, then the defaults.
+    #[test]
+    fn explicit_settings_win_over_the_environment() {
+        let vars = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://from-env:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "authorization=Bearer%20env,x-env=1",
+            ),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/not/read/for/http.pem"),
+        ]);
+        let (from_env, warnings) = OtlpBuilder::new().settings(&vars).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(from_env.client.endpoint.url, "http://from-env:4318/v1/logs");
+        assert_eq!(from_env.client.timeout, Duration::from_millis(2000));
+        assert!(from_env.gzip);
+        assert!(
+            from_env.client.roots.is_none(),
+            "no TLS, no certificate read"
+        );
+        assert_eq!(
+            from_env.client.headers,
+            [
+                ("authorization".to_owned(), "Bearer env".to_owned()),
+                ("x-env".to_owned(), "1".to_owned())
+            ]
+        );
+
+        let (explicit, _) = OtlpBuilder::new()
+            .endpoint("http://explicit:4318")
+            .header("Authorization", "Bearer mine")
+            .gzip(false)
+            .timeout(Duration::from_secs(3))
+            .settings(&vars)
+            .unwrap();
+        assert_eq!(explicit.client.endpoint.url, "http://explicit:4318/v1/logs");
+        assert_eq!(explicit.client.timeout, Duration::from_secs(3));
+        assert!(!explicit.gzip);
+        assert_eq!(
+            explicit.client.headers,
+            [
+                ("x-env".to_owned(), "1".to_owned()),
+                ("Authorization".to_owned(), "Bearer mine".to_owned())
+            ],
+            "the builder's header replaces the environment's of the same name"
+        );
+
+        let (ignored, _) = OtlpBuilder::new().read_env(false).settings(&vars).unwrap();
+        assert_eq!(ignored.client.endpoint.url, DEFAULT_ENDPOINT);
+        assert_eq!(ignored.client.timeout, DEFAULT_TIMEOUT);
+        assert!(!ignored.gzip && ignored.client.headers.is_empty());
+
+        let (defaults, _) = OtlpBuilder::new().settings(&env(&[])).unwrap();
+        assert_eq!(defaults.client.endpoint.url, DEFAULT_ENDPOINT);
+        assert!(defaults.client.proxy.is_none());
+    }
+
+    #[test]
+    fn environment_errors_name_the_variable() {
+        let bad = env(&[("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "token")]);
+        let e = OtlpBuilder::new().settings(&bad).err().unwrap().to_string();
+        assert!(
+            e.starts_with("invalid OTEL_EXPORTER_OTLP_LOGS_HEADERS: entry 1"),
+            "{e}"
+        );
+        let bad = env(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/no/such/ca.pem"),
+        ]);
+        let e = OtlpBuilder::new().settings(&bad).err().unwrap().to_string();
+        assert!(e.contains("/no/such/ca.pem"), "{e}");
+        // Explicit settings are not rescued by the environment, nor spoiled by it.
+        let bad = env(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]);
+        let e = OtlpBuilder::new().settings(&bad).err().unwrap().to_string();
+        assert!(e.contains("OTEL_EXPORTER_OTLP_ENDPOINT"), "{e}");
+        assert!(OtlpBuilder::new().read_env(false).settings(&bad).is_ok());
+        assert!(OtlpBuilder::new()
+            .endpoint("http://explicit:4318")
+            .settings(&bad)
+            .is_ok());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::client::Client;
 use super::encode::{self, RequestFrame};
-use super::http::{Client, Deadline};
 use crate::sink::worker::{
     drop_report, ErrorReports, Queue, ERROR_REPORT_INTERVAL, KEEP_BATCH, PREALLOCATE,
 };
@@ -71,7 +71,6 @@ impl Control {
 #[derive(Debug)]
 pub(super) struct Settings {
     pub(super) batch_size: usize,
-    pub(super) timeout: Duration,
     pub(super) max_retries: u32,
     pub(super) gzip: bool,
 }
@@ -199,12 +198,8 @@ impl Exporter {
                 self.report("shutting down: out of time", &action);
                 return;
             }
-            let deadline = Deadline {
-                attempt: Instant::now() + self.settings.timeout,
-                control: &self.control,
-            };
             let body = if gzip { &self.gzipped } else { &self.body };
-            let (error, retryable, retry_after) = match self.client.post(body, gzip, &deadline) {
+            let (error, retryable, retry_after) = match self.client.post(body, gzip) {
                 Ok(reply) if reply.success() => {
                     let rejected = if reply.protobuf {
                         encode::rejected(reply.body)
@@ -229,7 +224,7 @@ impl Exporter {
                     return;
                 }
                 Ok(reply) => (reply.to_string(), reply.retryable(), reply.retry_after),
-                Err(e) => (e.to_string(), true, None),
+                Err(failure) => (failure.message, failure.retryable, None),
             };
             self.queue
                 .stats

@@ -1,24 +1,59 @@
 //! [`Otlp`]: each record becomes an OpenTelemetry log record, sent in batches to a
 //! collector over OTLP/HTTP with protobuf (`POST /v1/logs`,
-//! `Content-Type: application/x-protobuf`).
+//! `Content-Type: application/x-protobuf`), over `http://` or `https://`.
 //!
 //! The request's thread encodes the record as one protobuf `LogRecord` into a reused
 //! buffer and copies it into a bounded queue; an exporter thread batches what is
-//! queued and POSTs it. A request never waits on the collector. The few messages are
-//! encoded by hand (no protobuf library, no dependency), and `tests/otlp.rs` checks
-//! them against the official definitions.
+//! queued and POSTs it with [ureq](https://docs.rs/ureq) (rustls for TLS). A request
+//! never waits on the collector. The few messages are encoded by hand (no protobuf
+//! library), and `tests/otlp.rs` and `tests/otlp_tls.rs` check them against the
+//! official definitions.
 //!
 //! ```no_run
 //! use reqlog::{sink::Otlp, RequestLog};
 //!
 //! # fn main() -> Result<(), reqlog::sink::OtlpError> {
 //! let (sink, _guard) = Otlp::builder()
-//!     .endpoint("http://127.0.0.1:4318/v1/logs")
+//!     .endpoint("https://otlp.example.com") // or OTEL_EXPORTER_OTLP_ENDPOINT
 //!     .service_name("shop")
 //!     .finish()?; // keep the guard alive until the end of main
 //! let layer = RequestLog::new().sink(sink);
 //! # Ok(()) }
 //! ```
+//!
+//! # Configuration: the builder, then the environment
+//!
+//! What the builder sets explicitly wins; what it leaves comes from the OpenTelemetry
+//! exporter variables, the logs signal's (`OTEL_EXPORTER_OTLP_LOGS_*`) before the
+//! generic ones (`OTEL_EXPORTER_OTLP_*`); then reqlog's defaults.
+//! [`read_env(false)`](OtlpBuilder::read_env) ignores the variables.
+//!
+//! | variable | builder | meaning |
+//! | --- | --- | --- |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | — | base URL: `/v1/logs` is appended to its path |
+//! | `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` | [`endpoint`](OtlpBuilder::endpoint) | the URL, used as it is (no path: `/`) |
+//! | `…_HEADERS` | [`header`](OtlpBuilder::header) | `key=value,key2=value2`, percent-decoded; a builder header replaces the same name |
+//! | `…_COMPRESSION` | [`gzip`](OtlpBuilder::gzip) | `gzip` or `none` |
+//! | `…_TIMEOUT` | [`timeout`](OtlpBuilder::timeout) | milliseconds per request (10,000); `0`: no limit |
+//! | `…_CERTIFICATE` | [`certificate`](OtlpBuilder::certificate) | PEM file of the CAs trusted for `https://`, instead of the system's |
+//! | `…_PROTOCOL` | — | only `http/protobuf` is spoken; another value is a warning |
+//!
+//! An endpoint or headers that cannot be used, or an unreadable certificate file, is
+//! an error from [`finish`](OtlpBuilder::finish) that names the variable (never a
+//! header's value); a malformed timeout or compression is ignored with a warning on
+//! stderr. `https://` trusts the system's certificate authorities (through
+//! rustls-platform-verifier; in a container, install `ca-certificates`), or only those
+//! of the certificate file. A proxy comes from `https_proxy` (for an `https://`
+//! collector) or `http_proxy` (for `http://`), else `all_proxy`, each also in
+//! capitals, unless `no_proxy` names the host (`*`, a domain and its subdomains, an
+//! address, a network such as `10.0.0.0/8`); reqlog tunnels through it with
+//! `CONNECT`, also to an `http://` collector.
+//!
+//! Connections are kept alive between batches. The collector's name is looked up
+//! when a connection is opened, not at the start: a name that does not resolve yet
+//! is no error, its batches are retried and counted like any network failure, and a
+//! collector that moves is found again. Addresses are kept 30 s at most, and
+//! forgotten when none of them answers.
 //!
 //! # The log record
 //!
@@ -37,8 +72,9 @@
 //! as `int_value` (a `u64` above `i64::MAX` as its decimal text), `duration_ms`,
 //! `ttfb_ms` and other floats as `double_value`, booleans as `bool_value`, addresses
 //! as text, `visitor.actions` and other lists and objects as arrays and key-value lists.
-//! There is no trace context: reqlog does not make trace ids up, and `request.id` is
-//! an attribute like the others.
+//! A record with a trace (from a valid `traceparent`) carries it in the log record's
+//! own `trace_id`, `span_id` and `flags`; reqlog does not make trace ids up, and
+//! `request.id` is an attribute like the others.
 //!
 //! # Delivery and failures
 //!
@@ -50,19 +86,23 @@
 //! - The exporter wakes every [`flush_interval`](OtlpBuilder::flush_interval) (1 s) or
 //!   when the queue is half full, and sends what is queued in requests of at most
 //!   [`batch_size`](OtlpBuilder::batch_size) records (512).
-//! - A request that gets no answer within [`timeout`](OtlpBuilder::timeout) (10 s), or
-//!   429, 502, 503 or 504, is retried [`max_retries`](OtlpBuilder::max_retries) times
-//!   (5) after a growing backoff; other answers (400, 401, 413…) are not retried. Then
-//!   the batch's records are counted as lost ([`Otlp::lost_records`]). Records the
-//!   collector refuses in a partial success count as lost too.
+//! - A request that gets no connection (the name does not resolve, the connection is
+//!   refused), no answer within [`timeout`](OtlpBuilder::timeout) (10 s), or 429, 502,
+//!   503 or 504, is retried [`max_retries`](OtlpBuilder::max_retries) times (5) after
+//!   a growing backoff; other answers (400, 401, 413…) and TLS failures (an untrusted
+//!   certificate) are not retried. Then the batch's records are counted as lost
+//!   ([`Otlp::lost_records`]). Records the collector refuses in a partial success
+//!   count as lost too. A request on a kept-alive connection that the collector had
+//!   closed is sent once more on a new connection, and is no failure.
 //! - Each failed request counts in [`Otlp::export_errors`] and is reported on stderr,
 //!   one line per 10 s at most.
 //! - Dropping the [`OtlpGuard`] exports what is queued, for
 //!   [`flush_timeout`](OtlpBuilder::flush_timeout) (5 s) at most: a request, a retry or
 //!   a backoff under way is cut at that deadline and what is left is counted as lost.
-//!   The drop returns by then, 0.25 s later at most. (A connection attempt to a host
-//!   that does not answer is cut within a second, so its batch may be counted as lost
-//!   just after the drop returns.) The last [`Otlp`] clone does the same and stops
+//!   The drop returns by then, 0.25 s later at most: a name lookup, a connection, a
+//!   TLS handshake, a write or a read under way notices the deadline within 50 ms (a
+//!   connection attempt to a host that does not answer within a second, so its batch
+//!   may be counted as lost just after the drop returns). The last [`Otlp`] clone does the same and stops
 //!   the thread.
 //!
 //! Memory is bounded by the queue's limits, twice (the queue and the batch being
@@ -76,14 +116,17 @@
 //! small two-core machine; `cargo bench --bench otlp --features otlp`); copying it
 //! into the queue costs what it costs for [`NonBlocking`](super::NonBlocking). No
 //! allocation once the thread's buffer is warm. The exporter adds about 100 bytes of
-//! framing per request and opens one connection per batch; with
+//! framing per request and keeps its connection between batches; with
 //! [`gzip`](OtlpBuilder::gzip) a record took about 50 bytes on the wire in the bench's
 //! look-alike requests (varied traffic compresses less).
 
 mod builder;
+mod client;
 mod encode;
+mod endpoint;
+mod env;
 mod export;
-mod http;
+mod transport;
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -101,7 +144,7 @@ use crate::Record;
 use export::Control;
 
 /// How long past its deadline a shutdown waits for the exporter to count what it gave
-/// up on: a connection attempt under way ends within [`http::CONNECT_SLICE`].
+/// up on: a connection attempt under way ends within [`transport::CONNECT_SLICE`].
 const GRACE: Duration = Duration::from_millis(250);
 
 thread_local! {
