@@ -219,7 +219,7 @@ fn query_run(out: &mut [u8], input: &[u8], line_break: &mut bool) -> (usize, usi
 #[inline]
 fn fold_lanes(src: &[u8; LANES], dst: &mut [u8; LANES]) -> bool {
     let odd = src.iter().fold(false, |m, &b| {
-        m | (b < b' ') | (b >= 0x80) | (b == b'%') | (b == b'\\')
+        m | !(b' '..0x80).contains(&b) | (b == b'%') | (b == b'\\')
     });
     if odd {
         return false;
