@@ -42,7 +42,7 @@ pub(super) fn decode_with(
             std::mem::swap(a, b);
             rounds += 1;
         }
-        if !a.iter().any(|&c| special(c)) {
+        if !any_special(a) {
             // Nothing for the text stage but case.
             a.make_ascii_lowercase();
             return;
@@ -64,9 +64,35 @@ fn special(c: u8) -> bool {
     matches!(c, 0..=0x08 | 0x0e..=0x1f | b'&' | b'\\' | 0x80..)
 }
 
-fn hex(b: u8) -> Option<u32> {
-    (b as char).to_digit(16)
+/// Whether `v` holds a [`special`] byte: a reduction without an early exit, which the
+/// compiler vectorises (the answer is usually no, so every byte is read anyway, and
+/// `iter().any` cost about seven instructions a byte).
+fn any_special(v: &[u8]) -> bool {
+    v.iter().fold(false, |m, &b| m | special(b))
 }
+
+fn hex(b: u8) -> Option<u32> {
+    let v = HEX[usize::from(b)];
+    (v < 16).then_some(u32::from(v))
+}
+
+/// Each byte's hex digit value, 16 for none (a table load instead of `to_digit`'s
+/// range tests).
+static HEX: [u8; 256] = {
+    let mut t = [16u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => 16,
+        };
+        b += 1;
+    }
+    t
+};
 
 fn has_percent_escape(v: &[u8]) -> bool {
     let mut i = 0;
@@ -86,19 +112,29 @@ fn has_percent_escape(v: &[u8]) -> bool {
 
 /// One percent round; returns whether anything was decoded. `plus`: the first round,
 /// from the raw query.
+///
+/// The output is sized to the input first (a round never lengthens a value: three bytes
+/// become one, six at most three) and written by index: `Vec::push` per byte cost twice
+/// the instructions, and the runs between escapes are too short for `memchr` and
+/// `extend_from_slice` to pay off.
 fn percent(input: &[u8], out: &mut Vec<u8>, plus: bool) -> bool {
+    let start = out.len();
+    out.resize(start + input.len(), 0);
+    let o = &mut out[start..];
+    let mut n = 0;
     let mut changed = false;
     let mut i = 0;
-    while i < input.len() {
-        let c = input[i];
+    while let Some(&c) = input.get(i) {
+        let mut m = c;
         if c == b'%' {
             let t = &input[i + 1..];
             // In a later round, `%2%fe` is what is left of `%%32%%66e` (a broken double
             // encoding): its second `%` starts no escape.
             let broken = !plus && i >= 2 && input[i - 2] == b'%' && hex(input[i - 1]).is_some();
-            if t.len() >= 2 && !broken {
-                if let (Some(h), Some(l)) = (hex(t[0]), hex(t[1])) {
-                    out.push((h * 16 + l) as u8);
+            if let (Some(&h), Some(&l), false) = (t.first(), t.get(1), broken) {
+                if let (Some(h), Some(l)) = (hex(h), hex(l)) {
+                    o[n] = (h * 16 + l) as u8;
+                    n += 1;
                     i += 3;
                     changed = true;
                     continue;
@@ -109,36 +145,47 @@ fn percent(input: &[u8], out: &mut Vec<u8>, plus: bool) -> bool {
                     .iter()
                     .try_fold(0u32, |v, &c| Some(v * 16 + hex(c)?));
                 if let Some(code) = code {
-                    push_char(out, code);
+                    let (bytes, len) = char_bytes(code);
+                    o[n..n + len].copy_from_slice(&bytes[..len]);
+                    n += len;
                     i += 6;
                     changed = true;
                     continue;
                 }
             }
-            out.push(c);
         } else if c == b'+' && plus {
-            out.push(b' ');
-        } else {
-            out.push(c);
+            m = b' ';
         }
+        o[n] = m;
+        n += 1;
         i += 1;
     }
+    out.truncate(start + n);
     changed
 }
 
 /// Appends a code point: ASCII and full-width ASCII as the ASCII byte, else UTF-8.
 fn push_char(out: &mut Vec<u8>, code: u32) {
+    let (bytes, len) = char_bytes(code);
+    out.extend_from_slice(&bytes[..len]);
+}
+
+/// What [`push_char`] appends for `code`, in a buffer of four bytes: at most three for
+/// a code point of four hex digits (`%uXXXX`), which [`percent`] relies on.
+fn char_bytes(code: u32) -> ([u8; 4], usize) {
+    let one = |b: u8| ([b, 0, 0, 0], 1);
     match code {
-        0 => {}
-        1..=0x7f => out.push(code as u8),
+        0 => ([0; 4], 0),
+        1..=0x7f => one(code as u8),
         // IIS best-fit mappings of private-use code points to separators.
-        0xefc8 => out.push(b'/'),
-        0xf025 => out.push(b'\\'),
-        0xff01..=0xff5e => out.push((code - 0xfee0) as u8),
+        0xefc8 => one(b'/'),
+        0xf025 => one(b'\\'),
+        0xff01..=0xff5e => one((code - 0xfee0) as u8),
         _ => {
             let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
             let mut utf8 = [0; 4];
-            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            let len = c.encode_utf8(&mut utf8).len();
+            (utf8, len)
         }
     }
 }

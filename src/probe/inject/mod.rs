@@ -105,10 +105,12 @@
 //! table pass for its [`Seen`] set. Each recogniser, and within the markup, command and
 //! NoSQL ones each check, runs only when the value holds the bytes it cannot match
 //! without (compile-time masks); SQL needs a digit, a quote or an operator, or a query
-//! keyword (one `memchr3` pass). Scans for one byte use `memchr`. On the 320-byte,
-//! 13-parameter benign query of `benches/probe.rs` the engine runs about 8,700
-//! instructions (callgrind; 20,300 before this design), on its SQL payload query about
-//! 20,400 (48,700). Figures: see `tests/cost.rs` (`cost_note`).
+//! keyword (one `memchr3` pass). Scans for one byte use `memchr` (two: `memchr2`, as
+//! the SQL lexer skips a string's body). A percent round writes by index into an output
+//! sized to its input, and the text stage's gate is one vectorised reduction. On the
+//! 320-byte, 13-parameter benign query of `benches/probe.rs` the engine runs about
+//! 8,500 instructions (callgrind; 20,300 before this design), on its SQL payload query
+//! about 17,300 (48,700). Figures: see `tests/cost.rs` (`cost_note`).
 
 /// The bytes the recognisers' gates name, each with a bit of its own in [`CLASS`]
 /// (digits share one: gates only ask for "any digit"). Letters have no bit: no gate

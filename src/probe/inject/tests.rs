@@ -10,6 +10,7 @@ use super::*;
 use std::collections::BTreeMap;
 
 mod cost;
+mod diff;
 mod unit_html;
 mod unit_shell;
 use std::fmt::Write as _;

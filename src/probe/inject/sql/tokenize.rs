@@ -71,8 +71,21 @@ pub(super) struct Lexer<'a> {
 }
 
 fn word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.') || b >= 0x80
+    WORD[usize::from(b)]
 }
+
+/// The bytes of a word: letters, digits, `_`, `$`, `.` and non-ASCII (one load instead
+/// of five range tests, on the lexer's most frequent question).
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'.') || c >= 0x80;
+        b += 1;
+    }
+    t
+};
 
 impl<'a> Lexer<'a> {
     pub(super) fn new(s: &'a [u8], i: usize) -> Self {
@@ -104,19 +117,16 @@ impl<'a> Lexer<'a> {
     pub(super) fn string_end(s: &[u8], open: usize) -> Option<usize> {
         let q = s[open];
         let mut j = open + 1;
-        while j < s.len() {
-            if s[j] == b'\\' {
+        // Only a quote or a backslash matters: `memchr2` skips the text between them
+        // (an unclosed string is read to the end of the value, often most of it).
+        while let Some(p) = memchr::memchr2(q, b'\\', s.get(j..)?) {
+            j += p;
+            if s[j] == b'\\' || s.get(j + 1) == Some(&q) {
+                // An escaped byte, or a doubled quote.
                 j += 2;
                 continue;
             }
-            if s[j] == q {
-                if s.get(j + 1) == Some(&q) {
-                    j += 2;
-                    continue;
-                }
-                return Some(j + 1);
-            }
-            j += 1;
+            return Some(j + 1);
         }
         None
     }
@@ -317,9 +327,10 @@ impl<'a> Lexer<'a> {
 
     fn word(&mut self) -> Option<Tok> {
         let start = self.i;
-        while word_byte(self.peek(0)) {
-            self.i += 1;
-        }
+        self.i += self.s[start..]
+            .iter()
+            .position(|&b| !word_byte(b))
+            .unwrap_or(self.s.len() - start);
         let mut w = &self.s[start..self.i];
         // A logic keyword glued to a number (`1or1=1`, `or1=1`): MySQL reads `1or1` as
         // a name, but no word is spelled so; the probe means `1 or 1=1`.
@@ -353,12 +364,14 @@ impl<'a> Lexer<'a> {
                 (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
             });
             let call = self.paren_follows(self.i);
-            if dangerous(w)
-                && (call || w.starts_with(b"@@") || w.contains(&b'.') || w.contains(&b'_'))
-            {
-                tok.kind = b'F';
-            } else if call {
-                tok.kind = if dangerous(w) { b'F' } else { b'f' };
+            // A plain word that is not called stays `n` whatever its name: the function
+            // list is only looked up for the others.
+            if call || w.starts_with(b"@@") || w.contains(&b'.') || w.contains(&b'_') {
+                if dangerous(w) {
+                    tok.kind = b'F';
+                } else if call {
+                    tok.kind = b'f';
+                }
             }
             if tok.kind == b'F' && call && strong(w) {
                 tok.tag = T_STRONG;
