@@ -9,4 +9,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod pretty;
 pub mod report;
+mod user;
