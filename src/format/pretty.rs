@@ -209,7 +209,9 @@ impl Line<'_> {
                 300..=399 => CYAN,
                 _ => GREEN,
             };
-            w.part(color, |out| out.extend_from_slice(status.to_string().as_bytes()));
+            w.part(color, |out| {
+                out.extend_from_slice(status.to_string().as_bytes())
+            });
         }
         if let Some(us) = self.duration_us {
             w.part(DIM, |out| {
@@ -413,6 +415,8 @@ mod tests {
         );
         let mut coloured = Vec::new();
         Pretty { colors: true }.format(&r, &mut coloured);
-        assert!(String::from_utf8(coloured).unwrap().contains("\x1b[1mPOST\x1b[0m"));
+        assert!(String::from_utf8(coloured)
+            .unwrap()
+            .contains("\x1b[1mPOST\x1b[0m"));
     }
 }
