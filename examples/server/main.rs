@@ -41,7 +41,8 @@
 //!
 //! # Options
 //!
-//! `--addr HOST:PORT` (default `127.0.0.1:3000`), `--format json`, `--log-file PATH`
+//! `--addr HOST:PORT` (default `127.0.0.1:3000`), `--format json|logfmt|combined|pretty`
+//! (`pretty`: one readable line per request for a terminal), `--log-file PATH`
 //! (appends; default standard output; SIGHUP reopens it), `--rotate-size BYTES`
 //! (`10M`), `--keep N` (default 7) and `--gzip` (with `--log-file`), `--trust-proxy
 //! CIDR` (repeatable), `--block-scanners`, `--redis URL` (scanner state shared by all
@@ -55,6 +56,7 @@ mod html;
 mod site;
 
 use std::future::IntoFuture;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,7 +73,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceBuilder;
 
-use cli::{Args, Command, LogFormat};
+use cli::{Args, LogFormat};
 use site::AppState;
 
 /// How long requests in flight may take to finish once a shutdown signal arrives.
@@ -79,15 +81,9 @@ const GRACE: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
     let args = match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Run(args)) => args,
-        Ok(Command::Help) => {
-            print!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{}", cli::USAGE);
-            return ExitCode::from(2);
-        }
+        Ok(args) => args,
+        // Help on standard output with status 0, errors on standard error with 2.
+        Err(e) => e.exit(),
     };
     let (sink, guard) = match open_sink(&args) {
         Ok(sink) => sink,
@@ -164,6 +160,11 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
         }
         LogFormat::Logfmt => NonBlocking::builder().format(reqlog::format::Logfmt),
         LogFormat::Combined => NonBlocking::builder().format(reqlog::format::Combined),
+        LogFormat::Pretty => {
+            // Colour only a terminal; a file or a pipe gets plain lines.
+            let terminal = args.log_file.is_none() && std::io::stdout().is_terminal();
+            NonBlocking::builder().format(reqlog::format::Pretty::new().colors(terminal))
+        }
     };
     match &args.log_file {
         None => Ok(builder.name("stdout").finish(std::io::stdout())),
