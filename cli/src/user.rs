@@ -9,7 +9,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use reqlog::actions::{Pseudonymizer, KEY_ENV};
+use reqlog::actions::{read_key_file, Pseudonymizer, KEY_ENV};
 
 /// Why no pseudonymizer could be made, and the exit status that goes with it.
 #[derive(Debug)]
@@ -39,24 +39,26 @@ impl KeyError {
 /// `REQLOG_USER_ID_KEY` variable (read through `var`), exactly as the middleware reads
 /// it.
 ///
-/// A key file holds the key's bytes; line endings at its end are dropped, so that a
-/// file written with `echo` gives the same key as `REQLOG_USER_ID_KEY=$(cat FILE)`.
+/// A key file is read by [`read_key_file`], as a site that keeps its key in a file
+/// reads it: the key's bytes without the line endings at its end.
 pub(crate) fn pseudonymizer(
     key_file: Option<&Path>,
     var: impl Fn(&str) -> Option<OsString>,
 ) -> Result<Pseudonymizer, KeyError> {
     if let Some(path) = key_file {
-        let bytes = std::fs::read(path).map_err(|e| {
-            KeyError::Unreadable(format!("cannot read the key file {}: {e}", path.display()))
-        })?;
-        let key = trim_line_ends(&bytes);
-        if key.is_empty() {
-            return Err(KeyError::Missing(format!(
-                "the key file {} is empty: it must hold the key the site uses ({KEY_ENV})",
+        return match read_key_file(path) {
+            Ok(key) => Ok(Pseudonymizer::from_key(&key)),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Err(KeyError::Missing(format!(
+                    "the key file {} is empty: it must hold the key the site uses ({KEY_ENV})",
+                    path.display()
+                )))
+            }
+            Err(e) => Err(KeyError::Unreadable(format!(
+                "cannot read the key file {}: {e}",
                 path.display()
-            )));
-        }
-        return Ok(Pseudonymizer::from_key(key));
+            ))),
+        };
     }
     match var(KEY_ENV) {
         Some(key) if !key.is_empty() => Ok(Pseudonymizer::from_key(key.as_encoded_bytes())),
@@ -66,13 +68,6 @@ pub(crate) fn pseudonymizer(
              nothing in the log can be turned back into an address"
         ))),
     }
-}
-
-fn trim_line_ends(mut b: &[u8]) -> &[u8] {
-    while let [rest @ .., b'\n' | b'\r'] = b {
-        b = rest;
-    }
-    b
 }
 
 #[cfg(test)]
