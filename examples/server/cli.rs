@@ -15,7 +15,8 @@ Examples:
   cargo run --example server -- --format pretty
   cargo run --example server | cargo run -p reqlog-cli -- pretty
   cargo run --example server -- --log-file access.log --rotate-size 10M --gzip
-  cargo run --example server -- --schema ecs --trust-proxy 10.0.0.0/8";
+  cargo run --example server -- --schema ecs --trust-proxy 10.0.0.0/8
+  cargo run --example server -- --key-file user-id.key   # then: reqlog user --key-file user-id.key EMAIL";
 
 /// The reqlog example course site: one JSON line per request on standard output.
 #[derive(Debug, Parser)]
@@ -75,6 +76,10 @@ pub struct Args {
     /// resolver, /etc/resolv.conf).
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_addr)]
     pub resolver: Option<SocketAddr>,
+    /// Pseudonymise user ids (enduser.pseudo.id) with the key in FILE, as `reqlog user
+    /// --key-file FILE` does (default: REQLOG_USER_ID_KEY, else a random key per run).
+    #[arg(long, value_name = "FILE", value_parser = non_empty_path)]
+    pub key_file: Option<PathBuf>,
     /// Answer 403 to clients whose user agent names a crawler they are not
     /// (visitor.verified: false), without calling the site.
     #[arg(long)]
@@ -231,6 +236,9 @@ mod tests {
         .unwrap();
         assert_eq!(a.rotate_size, Some(10 << 20));
         assert_eq!(a.schema, Schema::Ecs);
+        let a = p(&["--key-file", "user-id.key"]).unwrap();
+        assert_eq!(a.key_file, Some(PathBuf::from("user-id.key")));
+        assert!(p(&["--key-file="]).is_err());
         for (args, message) in [
             (
                 &["--schema", "ecs", "--format", "logfmt"][..],

@@ -48,8 +48,9 @@
 //! CIDR` (repeatable), `--block-scanners`, `--redis URL` (scanner state shared by all
 //! instances on that Redis), `--crawler-ranges DIR` (operators' range files, reloaded
 //! on SIGHUP), `--resolver HOST:PORT` (DNS for crawler verification),
-//! `--block-impostors`, `--help`. Crawlers are always verified (`visitor.verified`), and
-//! their fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
+//! `--block-impostors`, `--key-file FILE` (the pseudonym key, as `reqlog user --key-file`
+//! reads it), `--help`. Crawlers are always verified (`visitor.verified`), and their
+//! fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
 
 mod cli;
 mod html;
@@ -126,11 +127,21 @@ pub fn app(state: AppState, log: RequestLog) -> Router {
 /// The three layers go in one `ServiceBuilder`, outermost first: axum boxes a route
 /// once per `.layer(..)` call, so one call for the three is cheaper than three calls.
 pub fn app_with(state: AppState, log: RequestLog, detector: ProbeDetector) -> Router {
+    app_with_actions(state, log, detector, user_actions())
+}
+
+/// The site with given probe detector and user actions (`--key-file` sets their key).
+pub fn app_with_actions(
+    state: AppState,
+    log: RequestLog,
+    detector: ProbeDetector,
+    actions: UserActions,
+) -> Router {
     site::routes(state).layer(
         ServiceBuilder::new()
             .layer(log) // one line per request
             .layer(detector) // probes, crawlers, scanners
-            .layer(user_actions()), // what users do
+            .layer(actions), // what users do
     )
 }
 
@@ -184,6 +195,17 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
 
 /// Binds, writes the `reqlog.start` record and serves until a shutdown signal.
 async fn run(args: Args, sink: NonBlocking) -> ExitCode {
+    // The key first: a wrong path fails before anything listens or is logged.
+    let mut actions = user_actions();
+    if let Some(path) = &args.key_file {
+        match reqlog::actions::read_key_file(path) {
+            Ok(key) => actions = actions.pseudonym_key(&key),
+            Err(e) => {
+                eprintln!("error: cannot read the key file {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let listener = match TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -233,7 +255,7 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
     if args.block_impostors {
         detector = detector.block_impostors(Block::Forbidden);
     }
-    let site = app_with(state, log, detector);
+    let site = app_with_actions(state, log, detector, actions);
     serve(listener, site).await
 }
 
