@@ -4,7 +4,7 @@
 //! The layout lives in [`Line`] so that `reqlog pretty`, which reads JSON lines back,
 //! shows exactly what [`Pretty`] writes.
 
-use super::text::write_millis;
+use super::text::{write_millis, write_u64};
 use super::{write_rfc3339, Format};
 use crate::{FieldValue, Record};
 
@@ -179,11 +179,15 @@ impl Line<'_> {
             w.part(DIM, |out| write_escaped(out, time_of_day(time)));
         }
         if let Some(level) = self.level {
-            let color = match level.to_ascii_uppercase().as_str() {
-                "ERROR" | "FATAL" => RED,
-                "WARN" | "WARNING" => YELLOW,
-                "INFO" => GREEN,
-                _ => DIM,
+            let is = |name: &str| level.eq_ignore_ascii_case(name);
+            let color = if is("ERROR") || is("FATAL") {
+                RED
+            } else if is("WARN") || is("WARNING") {
+                YELLOW
+            } else if is("INFO") {
+                GREEN
+            } else {
+                DIM
             };
             // Padded to five so that requests line up under each other.
             w.part(color, |out| {
@@ -209,9 +213,7 @@ impl Line<'_> {
                 300..=399 => CYAN,
                 _ => GREEN,
             };
-            w.part(color, |out| {
-                out.extend_from_slice(status.to_string().as_bytes())
-            });
+            w.part(color, |out| write_u64(out, status));
         }
         if let Some(us) = self.duration_us {
             w.part(DIM, |out| {
