@@ -1,88 +1,93 @@
-//! Command-line options, parsed by hand: `--flag value` and `--flag=value`.
+//! Command-line options, parsed by clap (derive): `--flag value` and `--flag=value`,
+//! help with examples (`--help`), typo suggestions.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, ValueEnum};
 use reqlog::format::Schema;
 use reqlog::IpNet;
 
-pub const USAGE: &str = "\
-Usage: cargo run --example server -- [OPTIONS]
+const EXAMPLES: &str = "\
+Examples:
+  cargo run --example server
+  cargo run --example server -- --format pretty
+  cargo run --example server | cargo run -p reqlog-cli -- pretty
+  cargo run --example server -- --log-file access.log --rotate-size 10M --gzip
+  cargo run --example server -- --schema ecs --trust-proxy 10.0.0.0/8
+  cargo run --example server -- --key-file user-id.key   # then: reqlog user --key-file user-id.key EMAIL";
 
-The reqlog example course site: one JSON line per request on standard output.
-
-Options:
-  --addr HOST:PORT       address to listen on (default 127.0.0.1:3000)
-  --format FORMAT        log line format: json, logfmt or combined (default json)
-  --schema SCHEMA        keys of the json format: otel (OpenTelemetry, the default),
-                         ecs (Elastic Common Schema, for Kibana) or gcp (Google Cloud
-                         Logging, with its httpRequest panel; the trace names the
-                         project in GOOGLE_CLOUD_PROJECT when it is set); json only
-  --log-file PATH        append log lines to PATH, created if missing (default stdout);
-                         SIGHUP reopens PATH (for logrotate)
-  --rotate-size BYTES    with --log-file: rotate PATH when it would pass BYTES, e.g. 10M
-                         (suffixes K, M, G are powers of 1024)
-  --keep N               with --log-file: rotated files kept, PATH.1 to PATH.N (default 7)
-  --gzip                 with --log-file: compress rotated files to PATH.N.gz
-  --trust-proxy CIDR     believe X-Forwarded-For from this network, e.g. 10.0.0.0/8;
-                         repeat for more networks
-  --trust-forwarded-header
-                         with --trust-proxy: read the Forwarded header instead of
-                         X-Forwarded-For (only if your proxy sets it)
-  --redis URL            share scanner state (404 counts, flags) with every instance
-                         using this Redis, e.g. redis://127.0.0.1:6379; without it,
-                         each instance counts on its own
-  --block-scanners       answer 403 to clients flagged as scanning (10 distinct 404s
-                         in 60 s) and to known scanner user agents, without calling
-                         the site
-  --crawler-ranges DIR   load the crawler operators' published range files found in DIR
-                         (googlebot.json, bingbot.json, gptbot.json…; see
-                         data/crawler-ranges/README.md) over the built-in snapshot;
-                         SIGHUP loads them again
-  --resolver HOST:PORT   verify crawlers by reverse DNS through this server (default:
-                         the system's resolver, /etc/resolv.conf)
-  --block-impostors      answer 403 to clients whose user agent names a crawler they
-                         are not (visitor.verified: false), without calling the site
-  -h, --help             print this help
-";
-
-/// What the command line asks for.
-#[derive(Debug)]
-pub enum Command {
-    Run(Args),
-    Help,
-}
-
-/// The server's settings.
-#[derive(Debug)]
+/// The reqlog example course site: one JSON line per request on standard output.
+#[derive(Debug, Parser)]
+#[command(name = "server", after_help = EXAMPLES)]
 pub struct Args {
+    /// Address to listen on.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:3000", value_parser = parse_addr)]
     pub addr: SocketAddr,
+    /// Log line format: json, logfmt, combined, or pretty (readable coloured lines for
+    /// a terminal while developing).
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Json)]
     pub format: LogFormat,
-    /// `--schema`: the keys of the JSON format.
+    /// Keys of the json format: otel (OpenTelemetry, the default), ecs (Elastic Common
+    /// Schema, for Kibana) or gcp (Google Cloud Logging, with its httpRequest panel;
+    /// the trace names the project in GOOGLE_CLOUD_PROJECT when it is set); json only.
+    #[arg(long = "schema", value_name = "SCHEMA", value_parser = parse_schema)]
+    schema_arg: Option<Schema>,
+    /// `--schema`: the keys of the JSON format (filled in by [`parse`]).
+    #[arg(skip = Schema::OpenTelemetry)]
     pub schema: Schema,
+    /// Append log lines to PATH, created if missing (default stdout); SIGHUP reopens
+    /// PATH (for logrotate).
+    #[arg(long, value_name = "PATH", value_parser = non_empty_path)]
     pub log_file: Option<PathBuf>,
-    /// `--rotate-size`, in bytes.
+    /// With --log-file: rotate PATH when it would pass BYTES, e.g. 10M (suffixes K, M,
+    /// G are powers of 1024).
+    #[arg(long, value_name = "BYTES", value_parser = parse_size, requires = "log_file")]
     pub rotate_size: Option<u64>,
-    /// `--keep`; `None` means the default.
+    /// With --log-file: rotated files kept, PATH.1 to PATH.N (default 7).
+    #[arg(long, value_name = "N", value_parser = parse_keep, requires = "log_file")]
     pub keep: Option<usize>,
+    /// With --log-file: compress rotated files to PATH.N.gz.
+    #[arg(long, requires = "log_file")]
     pub gzip: bool,
+    /// Believe X-Forwarded-For from this network, e.g. 10.0.0.0/8; repeat for more
+    /// networks.
+    #[arg(long = "trust-proxy", value_name = "CIDR", value_parser = parse_network)]
     pub trusted_proxies: Vec<IpNet>,
-    /// `--trust-forwarded-header`: read `Forwarded` from the trusted proxies.
+    /// With --trust-proxy: read the Forwarded header instead of X-Forwarded-For (only
+    /// if your proxy sets it).
+    #[arg(long)]
     pub trust_forwarded_header: bool,
-    /// Refuse flagged clients and known scanners.
-    pub block_scanners: bool,
-    /// `--redis`: shared detector state.
+    /// Share scanner state (404 counts, flags) with every instance using this Redis,
+    /// e.g. redis://127.0.0.1:6379; without it, each instance counts on its own.
+    #[arg(long, value_name = "URL", value_parser = parse_redis)]
     pub redis: Option<reqlog::probe::RedisState>,
-    /// `--crawler-ranges`: a folder of the operators' range files.
+    /// Answer 403 to clients flagged as scanning (10 distinct 404s in 60 s) and to
+    /// known scanner user agents, without calling the site.
+    #[arg(long)]
+    pub block_scanners: bool,
+    /// Load the crawler operators' published range files found in DIR (googlebot.json,
+    /// bingbot.json, gptbot.json…; see data/crawler-ranges/README.md) over the built-in
+    /// snapshot; SIGHUP loads them again.
+    #[arg(long, value_name = "DIR", value_parser = non_empty_path)]
     pub crawler_ranges: Option<PathBuf>,
-    /// `--resolver`: the DNS server crawler verification asks.
+    /// Verify crawlers by reverse DNS through this server (default: the system's
+    /// resolver, /etc/resolv.conf).
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_addr)]
     pub resolver: Option<SocketAddr>,
-    /// `--block-impostors`: refuse clients whose crawler claim failed verification.
+    /// Pseudonymise user ids (enduser.pseudo.id) with the key in FILE, as `reqlog user
+    /// --key-file FILE` does (default: REQLOG_USER_ID_KEY, else a random key per run).
+    #[arg(long, value_name = "FILE", value_parser = non_empty_path)]
+    pub key_file: Option<PathBuf>,
+    /// Answer 403 to clients whose user agent names a crawler they are not
+    /// (visitor.verified: false), without calling the site.
+    #[arg(long)]
     pub block_impostors: bool,
 }
 
 /// The line formats `--format` accepts.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// JSON lines.
     Json,
@@ -90,151 +95,55 @@ pub enum LogFormat {
     Logfmt,
     /// The Apache/nginx `combined` access log format.
     Combined,
+    /// One readable line per request, coloured on a terminal (NO_COLOR is honoured).
+    Pretty,
 }
 
-/// Parses the arguments after the program name. The error is a message for the user.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
-    let mut parsed = Args {
-        addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
-        format: LogFormat::Json,
-        schema: Schema::OpenTelemetry,
-        log_file: None,
-        rotate_size: None,
-        keep: None,
-        gzip: false,
-        trusted_proxies: Vec::new(),
-        trust_forwarded_header: false,
-        block_scanners: false,
-        redis: None,
-        crawler_ranges: None,
-        resolver: None,
-        block_impostors: false,
-    };
-    let mut schema_given = false;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        if arg == "--help" || arg == "-h" {
-            return Ok(Command::Help);
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => {
-                (flag.to_owned(), Some(value.to_owned()))
-            }
-            _ => (arg, None),
-        };
-        if flag == "--gzip" {
-            if inline.is_some() {
-                return Err("`--gzip` takes no value".into());
-            }
-            parsed.gzip = true;
-            continue;
-        }
-        if flag == "--trust-forwarded-header" {
-            if inline.is_some() {
-                return Err("`--trust-forwarded-header` takes no value".into());
-            }
-            parsed.trust_forwarded_header = true;
-            continue;
-        }
-        if flag == "--block-scanners" {
-            if inline.is_some() {
-                return Err("`--block-scanners` takes no value".into());
-            }
-            parsed.block_scanners = true;
-            continue;
-        }
-        if flag == "--block-impostors" {
-            if inline.is_some() {
-                return Err("`--block-impostors` takes no value".into());
-            }
-            parsed.block_impostors = true;
-            continue;
-        }
-        if !matches!(
-            flag.as_str(),
-            "--addr"
-                | "--format"
-                | "--schema"
-                | "--log-file"
-                | "--rotate-size"
-                | "--keep"
-                | "--trust-proxy"
-                | "--redis"
-                | "--crawler-ranges"
-                | "--resolver"
-        ) {
-            return Err(if flag.starts_with('-') {
-                format!("unknown option `{flag}`")
-            } else {
-                format!("unexpected argument `{flag}`")
-            });
-        }
-        let value = match inline {
-            Some(value) => value,
-            // A value that looks like a flag is most likely a forgotten value.
-            None => match args.next() {
-                Some(value) if !value.starts_with("--") => value,
-                _ => return Err(format!("`{flag}` needs a value")),
-            },
-        };
-        match flag.as_str() {
-            "--addr" => parsed.addr = parse_addr(&value)?,
-            "--format" => parsed.format = parse_format(&value)?,
-            "--schema" => {
-                parsed.schema = parse_schema(&value)?;
-                schema_given = true;
-            }
-            "--log-file" if value.is_empty() => return Err("`--log-file` needs a path".into()),
-            "--log-file" => parsed.log_file = Some(PathBuf::from(value)),
-            "--rotate-size" => parsed.rotate_size = Some(parse_size(&value)?),
-            "--keep" => parsed.keep = Some(parse_keep(&value)?),
-            "--crawler-ranges" if value.is_empty() => {
-                return Err("`--crawler-ranges` needs a folder".into())
-            }
-            "--crawler-ranges" => parsed.crawler_ranges = Some(PathBuf::from(value)),
-            "--resolver" => parsed.resolver = Some(parse_addr(&value)?),
-            "--redis" => {
-                let state = reqlog::probe::RedisState::new(&value)
-                    .map_err(|e| format!("`--redis {value}`: {e}"))?;
-                parsed.redis = Some(state);
-            }
-            _ => parsed.trusted_proxies.push(parse_network(&value)?),
-        }
-    }
-    if schema_given && !matches!(parsed.format, LogFormat::Json) {
-        let format = match parsed.format {
-            LogFormat::Logfmt => "logfmt",
-            _ => "combined",
-        };
-        return Err(format!(
-            "`--schema` chooses the keys of the json format, not of `--format {format}`: \
-             drop one of the two"
-        ));
-    }
-    if parsed.log_file.is_none() {
-        let rotation = [
-            ("--rotate-size", parsed.rotate_size.is_some()),
-            ("--keep", parsed.keep.is_some()),
-            ("--gzip", parsed.gzip),
-        ];
-        if let Some((flag, _)) = rotation.iter().find(|(_, given)| *given) {
-            return Err(format!(
-                "`{flag}` applies to the log file: add `--log-file PATH`"
+/// Parses the arguments after the program name; `--help` and errors are clap's
+/// (help on standard output with status 0, errors on standard error with status 2).
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, clap::Error> {
+    let mut parsed = Args::try_parse_from(std::iter::once("server".to_owned()).chain(args))?;
+    if let Some(schema) = parsed.schema_arg {
+        if parsed.format != LogFormat::Json {
+            let format = parsed
+                .format
+                .to_possible_value()
+                .map(|v| v.get_name().to_owned());
+            return Err(Args::command().error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "`--schema` chooses the keys of the json format, not of `--format {}`: \
+                     drop one of the two",
+                    format.unwrap_or_default()
+                ),
             ));
         }
+        parsed.schema = schema;
     }
-    Ok(Command::Run(parsed))
+    Ok(parsed)
+}
+
+fn non_empty_path(value: &str) -> Result<PathBuf, String> {
+    if value.is_empty() {
+        Err("needs a path".to_owned())
+    } else {
+        Ok(PathBuf::from(value))
+    }
+}
+
+fn parse_redis(value: &str) -> Result<reqlog::probe::RedisState, String> {
+    reqlog::probe::RedisState::new(value).map_err(|e| e.to_string())
 }
 
 fn parse_keep(value: &str) -> Result<usize, String> {
     value
         .parse()
-        .map_err(|_| format!("--keep: `{value}` is not a number of files (like 7)"))
+        .map_err(|_| format!("`{value}` is not a number of files (like 7)"))
 }
 
 /// `20000`, `20K`, `10M` or `1G` (powers of 1024), more than zero.
 fn parse_size(value: &str) -> Result<u64, String> {
-    let bad = || format!("--rotate-size: `{value}` is not a size in bytes (like 10M or 500K)");
+    let bad = || format!("`{value}` is not a size in bytes (like 10M or 500K)");
     let (digits, unit) = match value.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&value[..i], c.to_ascii_uppercase()),
         _ => (value, 'B'),
@@ -255,7 +164,7 @@ fn parse_size(value: &str) -> Result<u64, String> {
 
 /// `127.0.0.1:3000`, `[::1]:8080` or `localhost:3000` (the first address it resolves to).
 fn parse_addr(value: &str) -> Result<SocketAddr, String> {
-    let bad = || format!("--addr: `{value}` is not HOST:PORT (like 127.0.0.1:3000)");
+    let bad = || format!("`{value}` is not HOST:PORT (like 127.0.0.1:3000)");
     if let Ok(addr) = value.parse() {
         return Ok(addr);
     }
@@ -266,24 +175,13 @@ fn parse_addr(value: &str) -> Result<SocketAddr, String> {
         .ok_or_else(bad)
 }
 
-fn parse_format(value: &str) -> Result<LogFormat, String> {
-    match value {
-        "json" => Ok(LogFormat::Json),
-        "logfmt" => Ok(LogFormat::Logfmt),
-        "combined" => Ok(LogFormat::Combined),
-        other => Err(format!(
-            "--format: unknown format `{other}` (supported: json, logfmt, combined)"
-        )),
-    }
-}
-
 fn parse_schema(value: &str) -> Result<Schema, String> {
     match value {
         "otel" => Ok(Schema::OpenTelemetry),
         "ecs" => Ok(Schema::Ecs),
         "gcp" => Ok(Schema::GoogleCloud),
         other => Err(format!(
-            "--schema: unknown schema `{other}` (supported: otel, ecs, gcp)"
+            "unknown schema `{other}` (supported: otel, ecs, gcp)"
         )),
     }
 }
@@ -294,6 +192,68 @@ fn parse_network(value: &str) -> Result<IpNet, String> {
         .parse::<IpNet>()
         .or_else(|_| value.parse::<IpAddr>().map(IpNet::from))
         .map_err(|_| {
-            format!("--trust-proxy: `{value}` is not a network in CIDR form (like 10.0.0.0/8 or ::1/128)")
+            format!("`{value}` is not a network in CIDR form (like 10.0.0.0/8 or ::1/128)")
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Args, clap::Error> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn options_and_errors() {
+        let a = p(&[
+            "--format",
+            "pretty",
+            "--addr=127.0.0.1:8080",
+            "--trust-proxy",
+            "10.0.0.0/8",
+        ])
+        .unwrap();
+        assert_eq!(a.format, LogFormat::Pretty);
+        assert_eq!(a.addr.port(), 8080);
+        assert_eq!(a.trusted_proxies.len(), 1);
+        let a = p(&[
+            "--log-file",
+            "x.log",
+            "--rotate-size",
+            "10M",
+            "--keep",
+            "3",
+            "--gzip",
+            "--schema",
+            "ecs",
+        ])
+        .unwrap();
+        assert_eq!(a.rotate_size, Some(10 << 20));
+        assert_eq!(a.schema, Schema::Ecs);
+        let a = p(&["--key-file", "user-id.key"]).unwrap();
+        assert_eq!(a.key_file, Some(PathBuf::from("user-id.key")));
+        assert!(p(&["--key-file="]).is_err());
+        for (args, message) in [
+            (
+                &["--schema", "ecs", "--format", "logfmt"][..],
+                "drop one of the two",
+            ),
+            (&["--gzip"], "--log-file"),
+            (&["--rotate-size", "0", "--log-file", "x"], "not a size"),
+            (&["--format", "xml"], "possible values"),
+            (&["--fromat", "json"], "similar argument exists"),
+        ] {
+            let e = p(args).unwrap_err().render().to_string();
+            assert!(e.contains(message), "{args:?}: {e}");
+        }
+        let help = p(&["--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        assert!(help.render().to_string().contains("Examples:"));
+    }
 }

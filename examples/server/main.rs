@@ -41,20 +41,23 @@
 //!
 //! # Options
 //!
-//! `--addr HOST:PORT` (default `127.0.0.1:3000`), `--format json`, `--log-file PATH`
+//! `--addr HOST:PORT` (default `127.0.0.1:3000`), `--format json|logfmt|combined|pretty`
+//! (`pretty`: one readable line per request for a terminal), `--log-file PATH`
 //! (appends; default standard output; SIGHUP reopens it), `--rotate-size BYTES`
 //! (`10M`), `--keep N` (default 7) and `--gzip` (with `--log-file`), `--trust-proxy
 //! CIDR` (repeatable), `--block-scanners`, `--redis URL` (scanner state shared by all
 //! instances on that Redis), `--crawler-ranges DIR` (operators' range files, reloaded
 //! on SIGHUP), `--resolver HOST:PORT` (DNS for crawler verification),
-//! `--block-impostors`, `--help`. Crawlers are always verified (`visitor.verified`), and
-//! their fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
+//! `--block-impostors`, `--key-file FILE` (the pseudonym key, as `reqlog user --key-file`
+//! reads it), `--help`. Crawlers are always verified (`visitor.verified`), and their
+//! fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
 
 mod cli;
 mod html;
 mod site;
 
 use std::future::IntoFuture;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,7 +74,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceBuilder;
 
-use cli::{Args, Command, LogFormat};
+use cli::{Args, LogFormat};
 use site::AppState;
 
 /// How long requests in flight may take to finish once a shutdown signal arrives.
@@ -79,15 +82,9 @@ const GRACE: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
     let args = match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Run(args)) => args,
-        Ok(Command::Help) => {
-            print!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{}", cli::USAGE);
-            return ExitCode::from(2);
-        }
+        Ok(args) => args,
+        // Help on standard output with status 0, errors on standard error with 2.
+        Err(e) => e.exit(),
     };
     let (sink, guard) = match open_sink(&args) {
         Ok(sink) => sink,
@@ -130,11 +127,21 @@ pub fn app(state: AppState, log: RequestLog) -> Router {
 /// The three layers go in one `ServiceBuilder`, outermost first: axum boxes a route
 /// once per `.layer(..)` call, so one call for the three is cheaper than three calls.
 pub fn app_with(state: AppState, log: RequestLog, detector: ProbeDetector) -> Router {
+    app_with_actions(state, log, detector, user_actions())
+}
+
+/// The site with given probe detector and user actions (`--key-file` sets their key).
+pub fn app_with_actions(
+    state: AppState,
+    log: RequestLog,
+    detector: ProbeDetector,
+    actions: UserActions,
+) -> Router {
     site::routes(state).layer(
         ServiceBuilder::new()
             .layer(log) // one line per request
             .layer(detector) // probes, crawlers, scanners
-            .layer(user_actions()), // what users do
+            .layer(actions), // what users do
     )
 }
 
@@ -164,6 +171,11 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
         }
         LogFormat::Logfmt => NonBlocking::builder().format(reqlog::format::Logfmt),
         LogFormat::Combined => NonBlocking::builder().format(reqlog::format::Combined),
+        LogFormat::Pretty => {
+            // Colour only a terminal; a file or a pipe gets plain lines.
+            let terminal = args.log_file.is_none() && std::io::stdout().is_terminal();
+            NonBlocking::builder().format(reqlog::format::Pretty::new().colors(terminal))
+        }
     };
     match &args.log_file {
         None => Ok(builder.name("stdout").finish(std::io::stdout())),
@@ -183,6 +195,17 @@ fn open_sink(args: &Args) -> Result<(NonBlocking, WriterGuard), String> {
 
 /// Binds, writes the `reqlog.start` record and serves until a shutdown signal.
 async fn run(args: Args, sink: NonBlocking) -> ExitCode {
+    // The key first: a wrong path fails before anything listens or is logged.
+    let mut actions = user_actions();
+    if let Some(path) = &args.key_file {
+        match reqlog::actions::read_key_file(path) {
+            Ok(key) => actions = actions.pseudonym_key(&key),
+            Err(e) => {
+                eprintln!("error: cannot read the key file {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let listener = match TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -232,7 +255,7 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
     if args.block_impostors {
         detector = detector.block_impostors(Block::Forbidden);
     }
-    let site = app_with(state, log, detector);
+    let site = app_with_actions(state, log, detector, actions);
     serve(listener, site).await
 }
 

@@ -28,6 +28,6 @@ mod service;
 pub use future::ResponseFuture;
 pub use handle::{ActionError, Actions, MAX_ACTIONS, MAX_ACTION_FIELDS};
 pub use layer::UserActions;
-pub use pseudonym::{Pseudonymizer, KEY_ENV};
+pub use pseudonym::{read_key_file, Pseudonymizer, KEY_ENV};
 pub use rules::{Rule, StatusClass};
 pub use service::UserActionsService;

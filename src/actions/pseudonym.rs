@@ -1,6 +1,8 @@
 //! Pseudonymous user ids: a keyed hash of the e-mail or user name, never the raw value.
 
 use std::fmt;
+use std::io;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use hmac::{Hmac, Mac};
@@ -8,6 +10,36 @@ use sha2::Sha256;
 
 /// The environment variable read for the key when none is given in code.
 pub const KEY_ENV: &str = "REQLOG_USER_ID_KEY";
+
+/// Reads a pseudonym key from a file: its bytes, without the line endings at its end,
+/// so that a key written with `echo` or `openssl rand -base64 32 > FILE` is the same key
+/// as `REQLOG_USER_ID_KEY="$(cat FILE)"`. An empty key is an error
+/// ([`io::ErrorKind::InvalidData`]): it would make every pseudonym guessable.
+///
+/// The site and `reqlog user --key-file FILE` read the key the same way, so both
+/// compute the same pseudonyms.
+///
+/// # Example
+/// ```no_run
+/// use reqlog::actions::{read_key_file, UserActions};
+///
+/// let key = read_key_file("/etc/site/user-id.key")?;
+/// let actions = UserActions::new().pseudonym_key(&key);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn read_key_file(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    let mut key = std::fs::read(path)?;
+    while matches!(key.last(), Some(b'\n' | b'\r')) {
+        key.pop();
+    }
+    if key.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the key file is empty",
+        ));
+    }
+    Ok(key)
+}
 
 /// Turns user identifiers into stable pseudonyms: `u_` and 16 hex digits of
 /// HMAC-SHA-256 under a secret key.
@@ -156,6 +188,21 @@ mod tests {
             p.pseudonymize("what do ya want for nothing?"),
             "u_5bdcc146bf60754e"
         );
+    }
+
+    #[test]
+    fn key_files_drop_their_line_ends() {
+        let dir = std::env::temp_dir().join(format!("reqlog-keyfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("key");
+        std::fs::write(&file, "k1\r\n").unwrap();
+        let key = read_key_file(&file).unwrap();
+        assert_eq!(key, b"k1");
+        std::fs::write(&file, "\n\n").unwrap();
+        let e = read_key_file(&file).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert!(read_key_file(dir.join("missing")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

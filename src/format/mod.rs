@@ -9,6 +9,7 @@ mod ecs;
 mod gcp;
 mod json;
 mod logfmt;
+pub mod pretty;
 mod schema;
 pub(crate) mod text;
 mod time;
@@ -18,6 +19,7 @@ pub use json::JsonLines;
 #[cfg(feature = "tracing")]
 pub(crate) use json::{write_str as json_str, write_value_to as json_value};
 pub use logfmt::Logfmt;
+pub use pretty::Pretty;
 pub use schema::Schema;
 pub(crate) use time::write_rfc3339;
 

@@ -70,6 +70,48 @@ Examples:
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Prints the pseudonym (enduser.pseudo.id) the site writes for EMAIL, computed
+    /// with the site's key. Without the key nothing can be reversed: the log never
+    /// holds the address.
+    #[command(after_help = USER_HELP)]
+    User {
+        /// The user's e-mail address or user name, as the site passes it to
+        /// reqlog (it is trimmed and lower-cased, as the site does).
+        #[arg(value_name = "EMAIL")]
+        email: String,
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+    /// Turns JSON lines from standard input into one readable line each (the
+    /// `--format pretty` view); other lines pass through unchanged.
+    #[command(after_help = "\
+Examples:
+  cargo run --example server | reqlog pretty
+  tail -f access.log | reqlog pretty --color always | less -R")]
+    Pretty {
+        /// When to colour the lines.
+        #[arg(long, value_name = "WHEN", value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+}
+
+const USER_HELP: &str = "\
+The key is the one the site gives reqlog (REQLOG_USER_ID_KEY, or
+UserActions::pseudonym_key). A key file holds the key's bytes; line endings at its
+end are ignored. Exit status 2 when no key is given.
+
+Examples:
+  REQLOG_USER_ID_KEY=\"$(cat /etc/site/user-id.key)\" reqlog user bob@example.com
+  reqlog user --key-file /etc/site/user-id.key bob@example.com
+  reqlog report --key-file /etc/site/user-id.key --user bob@example.com access.log";
+
+/// The site's pseudonym key, for `reqlog user` and `reqlog report --user`.
+#[derive(Debug, Args)]
+struct KeyArgs {
+    /// Reads the site's pseudonym key from FILE (default: the REQLOG_USER_ID_KEY
+    /// environment variable).
+    #[arg(long, value_name = "FILE", value_parser = non_empty_path)]
+    key_file: Option<PathBuf>,
 }
 
 /// When to colour the text report.
@@ -111,6 +153,13 @@ struct ReportArgs {
     /// (repeatable).
     #[arg(long = "client", value_name = "ADDR", value_parser = filter::parse_client)]
     clients: Vec<IpNet>,
+    /// Only the requests and actions of the user with this e-mail address, found by
+    /// its pseudonym under the site's key (--key-file or REQLOG_USER_ID_KEY;
+    /// repeatable).
+    #[arg(long = "user", value_name = "EMAIL", value_parser = non_empty)]
+    users: Vec<String>,
+    #[command(flatten)]
+    key: KeyArgs,
     /// Rows per table.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = positive)]
     top: usize,
@@ -228,7 +277,38 @@ where
             completions(shell, &mut out);
             ExitCode::SUCCESS
         }
+        Command::User { email, key } => match pseudonymizer(&key) {
+            Ok(p) => {
+                println!("{}", p.pseudonymize(&email));
+                ExitCode::SUCCESS
+            }
+            Err(status) => status,
+        },
+        Command::Pretty { color } => {
+            let stdout = io::stdout();
+            let color = use_color(color, stdout.is_terminal(), |name| std::env::var_os(name));
+            let mut out = BufWriter::new(stdout.lock());
+            match crate::pretty::run(io::stdin().lock(), &mut out, color).and_then(|()| out.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("reqlog: error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
+}
+
+/// The site's pseudonymizer, or the message printed and the exit status.
+fn pseudonymizer(key: &KeyArgs) -> Result<reqlog::actions::Pseudonymizer, ExitCode> {
+    crate::user::pseudonymizer(key.key_file.as_deref(), |name| std::env::var_os(name)).map_err(
+        |e| {
+            eprintln!("reqlog: error: {}", e.message());
+            ExitCode::from(e.exit_status())
+        },
+    )
 }
 
 /// Writes the completion script for `shell`.
@@ -255,6 +335,13 @@ fn options(args: &ReportArgs) -> ReportOptions {
 }
 
 fn report(args: ReportArgs) -> ExitCode {
+    let mut users = Vec::new();
+    if !args.users.is_empty() {
+        match pseudonymizer(&args.key) {
+            Ok(p) => users = args.users.iter().map(|u| p.pseudonymize(u)).collect(),
+            Err(status) => return status,
+        }
+    }
     let mut files = args.files.clone();
     if files.is_empty() {
         if io::stdin().is_terminal() {
@@ -280,7 +367,9 @@ fn report(args: ReportArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let mut report = Report::new(options(&args));
+    let mut options = options(&args);
+    options.filter.users = users;
+    let mut report = Report::new(options);
     for path in &args.sitemaps {
         let read =
             File::open(path).and_then(|file| report.sitemap(&path.display().to_string(), file));

@@ -18,6 +18,9 @@ pub(crate) struct Filter {
     pub(crate) paths: Vec<String>,
     /// Keep lines whose `client.address` is in one of these networks.
     pub(crate) clients: Vec<IpNet>,
+    /// Keep lines whose `enduser.pseudo.id` (or earlier `user.id`) is one of these
+    /// pseudonyms (`--user`).
+    pub(crate) users: Vec<String>,
 }
 
 impl Filter {
@@ -26,6 +29,7 @@ impl Filter {
             && self.until.is_none()
             && self.paths.is_empty()
             && self.clients.is_empty()
+            && self.users.is_empty()
     }
 
     /// Whether a line is in the window (lines without a time are out of any window).
@@ -66,6 +70,15 @@ impl Filter {
                 return false;
             };
             if !self.clients.iter().any(|net| net.contains(&ip)) {
+                return false;
+            }
+        }
+        if !self.users.is_empty() {
+            let Some(id) = e.user_id else {
+                return false;
+            };
+            let id = id.bytes();
+            if !self.users.iter().any(|u| *id == *u.as_bytes()) {
                 return false;
             }
         }
@@ -131,6 +144,18 @@ mod tests {
         assert!(!f(clients("203.0.113.8")));
         assert!(!f(clients("2001:db8::/32")));
         assert!(parse_client("nope").is_err());
+        let users = |u: &str| Filter {
+            users: vec![u.to_owned()],
+            ..Filter::default()
+        };
+        assert!(!f(users("u_c8f6b880722999ec")), "a line without a user id");
+        let with_user = br#"{"url.path":"/x","enduser.pseudo.id":"u_c8f6b880722999ec"}"#;
+        let old_key = br#"{"url.path":"/x","user.id":"u_c8f6b880722999ec"}"#;
+        for line in [&with_user[..], &old_key[..]] {
+            let e = parse_line(line).unwrap();
+            assert!(users("u_c8f6b880722999ec").keeps(&e));
+            assert!(!users("u_0000000000000000").keeps(&e));
+        }
         assert_eq!(
             parse_client("10.1.2.3/8").unwrap().to_string(),
             "10.0.0.0/8"
