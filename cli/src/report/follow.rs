@@ -18,8 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::cli::Output;
-use super::input::{read_magic, BUFFER};
-use super::parse::find_byte;
+use super::input::{read_magic, LineSplitter, BUFFER};
 use super::summary::FileRow;
 use super::{count_line, Report, MAX_LINE};
 
@@ -54,11 +53,8 @@ pub(crate) struct Follower {
     /// The open file, its identity and how far it was read.
     file: Option<(File, (u64, u64))>,
     offset: u64,
-    /// The start of a line whose newline has not come yet; `skipping` once it passed
-    /// `max` (the rest of that line is dropped).
-    pending: Vec<u8>,
-    skipping: bool,
-    max: usize,
+    /// A line whose newline has not come yet waits here.
+    lines: LineSplitter,
     buf: Vec<u8>,
 }
 
@@ -69,9 +65,7 @@ impl Follower {
             path: path.to_owned(),
             file: None,
             offset: 0,
-            pending: Vec::new(),
-            skipping: false,
-            max,
+            lines: LineSplitter::new(max),
             buf: vec![0; BUFFER],
         }
     }
@@ -100,7 +94,7 @@ impl Follower {
         let same = matches!((&self.file, now), (Some((_, id)), Some(now)) if *id == now);
         if !same && now.is_some() {
             // The last line of a rotated file will get no newline: count it as it is.
-            self.finish_line(f);
+            self.lines.finish(f);
             self.file = None;
             change = Change::Rotated;
             if self.open()? {
@@ -127,15 +121,7 @@ impl Follower {
     /// is gone).
     fn restart(&mut self) {
         self.offset = 0;
-        self.pending.clear();
-        self.skipping = false;
-    }
-
-    fn finish_line(&mut self, f: &mut impl FnMut(Option<&[u8]>)) {
-        if !self.skipping && !self.pending.is_empty() {
-            f(Some(&self.pending));
-        }
-        self.restart();
+        self.lines.reset();
     }
 
     fn read_to_end(&mut self, f: &mut impl FnMut(Option<&[u8]>)) -> io::Result<()> {
@@ -151,50 +137,7 @@ impl Follower {
                 Err(e) => return Err(e),
             };
             self.offset += n as u64;
-            split(
-                &self.buf[..n],
-                &mut self.pending,
-                &mut self.skipping,
-                self.max,
-                f,
-            );
-        }
-    }
-}
-
-/// Splits `bytes` at newlines, `pending` and `skipping` carrying a line across calls.
-fn split(
-    bytes: &[u8],
-    pending: &mut Vec<u8>,
-    skipping: &mut bool,
-    max: usize,
-    f: &mut impl FnMut(Option<&[u8]>),
-) {
-    let mut start = 0;
-    while let Some(end) = find_byte(bytes, start, b'\n') {
-        let piece = &bytes[start..end];
-        if *skipping {
-            *skipping = false;
-        } else if pending.len() + piece.len() > max {
-            pending.clear();
-            f(None);
-        } else if pending.is_empty() {
-            f(Some(piece));
-        } else {
-            pending.extend_from_slice(piece);
-            f(Some(pending));
-            pending.clear();
-        }
-        start = end + 1;
-    }
-    let rest = &bytes[start..];
-    if !*skipping && !rest.is_empty() {
-        if pending.len() + rest.len() > max {
-            *pending = Vec::new();
-            *skipping = true;
-            f(None);
-        } else {
-            pending.extend_from_slice(rest);
+            self.lines.feed(&self.buf[..n], f);
         }
     }
 }
