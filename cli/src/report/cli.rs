@@ -12,7 +12,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use reqlog::IpNet;
 
 use super::progress::{Counted, Progress};
-use super::{filter, parallel, time, Report, ReportOptions};
+use super::{filter, follow, parallel, time, Report, ReportOptions};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,7 +37,8 @@ Examples:
   reqlog report /var/log/site/access.log
   reqlog report --since 1d --html report.html access.log access.log.1.gz
   reqlog report --since '2026-11-24 08:00' --until 2h -o report.json access.log
-  zcat old.log.gz | reqlog report --json --path /courses/ | jq .overview";
+  zcat old.log.gz | reqlog report --json --path /courses/ | jq .overview
+  reqlog report --follow --interval 5 -o live.html /var/log/site/access.log";
 
 /// Reads access logs written by reqlog and shows what users, search engines and
 /// attackers did.
@@ -177,6 +178,15 @@ struct ReportArgs {
     /// this thread.
     #[arg(long, value_name = "N", value_parser = positive)]
     threads: Option<usize>,
+    /// Live mode: keeps reading FILE as it grows and when it is rotated (replaced or
+    /// truncated), and redraws the report every --interval seconds (-o and --html files
+    /// are replaced atomically; the page reloads itself) until Ctrl-C. One FILE, not
+    /// standard input.
+    #[arg(short = 'f', long)]
+    follow: bool,
+    /// Seconds between redraws in live mode.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2, value_parser = positive, requires = "follow")]
+    interval: usize,
 }
 
 /// `--since`/`--until`: relative spans count back from now, local times are in the
@@ -210,7 +220,7 @@ fn non_empty_path(value: &str) -> Result<PathBuf, String> {
 
 /// What `-o FILE` writes, by the file's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Output {
+pub(super) enum Output {
     Text,
     Html,
     Json,
@@ -353,6 +363,13 @@ fn report(args: ReportArgs) -> ExitCode {
         }
         files.push(OsString::from("-"));
     }
+    if args.follow && (files.len() != 1 || files[0].as_os_str() == "-") {
+        eprintln!(
+            "reqlog: error: --follow reads one FILE (not standard input): the live log; \
+             report rotated files without --follow\nTry `reqlog report --help`."
+        );
+        return ExitCode::from(2);
+    }
     // Every file must open before anything is read: a typo fails fast and clearly.
     for f in files.iter().filter(|f| f.as_os_str() != "-") {
         let check = File::open(f).and_then(|file| {
@@ -380,6 +397,26 @@ fn report(args: ReportArgs) -> ExitCode {
             );
             return ExitCode::FAILURE;
         }
+    }
+    if args.follow {
+        let outputs = follow::Outputs {
+            file: args.output.clone().map(|p| {
+                let kind = Output::for_path(&p);
+                (p, kind)
+            }),
+            html: args.html.clone(),
+            json: args.json,
+            color: use_color(args.color, io::stdout().is_terminal(), |name| {
+                std::env::var_os(name)
+            }),
+            interval: args.interval as u64,
+        };
+        let ok = follow::run(&mut report, Path::new(&files[0]), &outputs);
+        return if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
     // The bar counts bytes of the files (compressed bytes for gzip); for standard
     // input it is a spinner.

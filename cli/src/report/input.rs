@@ -50,9 +50,7 @@ pub(crate) fn split(
     max: usize,
     f: &mut impl FnMut(Option<&[u8]>),
 ) -> io::Result<()> {
-    // A line that spans two buffers is gathered here; `skipping` once it passed `max`.
-    let mut pending: Vec<u8> = Vec::new();
-    let mut skipping = false;
+    let mut lines = LineSplitter::new(max);
     loop {
         let buf = match input.fill_buf() {
             Ok(buf) => buf,
@@ -62,45 +60,81 @@ pub(crate) fn split(
         if buf.is_empty() {
             break;
         }
-        let mut start = 0;
-        while let Some(end) = find_byte(buf, start, b'\n') {
-            let piece = &buf[start..end];
-            if skipping {
-                skipping = false;
-            } else if pending.is_empty() {
-                if piece.len() > max {
-                    f(None);
-                } else {
-                    f(Some(piece));
-                }
-            } else if pending.len() + piece.len() > max {
-                pending.clear();
-                f(None);
-            } else {
-                pending.extend_from_slice(piece);
-                f(Some(&pending));
-                pending.clear();
-            }
-            start = end + 1;
-        }
-        let rest = &buf[start..];
-        if !skipping && !rest.is_empty() {
-            if pending.len() + rest.len() > max {
-                pending = Vec::new();
-                skipping = true;
-                f(None);
-            } else {
-                pending.extend_from_slice(rest);
-            }
-        }
+        lines.feed(buf, f);
         let used = buf.len();
         input.consume(used);
     }
-    if !skipping && !pending.is_empty() {
-        // The last line had no newline: a file cut mid-write. Parse what is there.
-        f(Some(&pending));
-    }
+    // The last line had no newline: a file cut mid-write. Parse what is there.
+    lines.finish(f);
     Ok(())
+}
+
+/// Cuts bytes that arrive piece by piece into lines of at most `max` bytes: a line
+/// that spans two pieces is gathered, a longer one reported as `None` and skipped.
+/// Shared by the one-pass reader and live mode, which feeds it what was appended.
+#[derive(Debug)]
+pub(crate) struct LineSplitter {
+    /// The start of a line whose newline has not come yet.
+    pending: Vec<u8>,
+    /// The line being gathered passed `max`: the rest of it is dropped.
+    skipping: bool,
+    max: usize,
+}
+
+impl LineSplitter {
+    pub(crate) fn new(max: usize) -> LineSplitter {
+        LineSplitter {
+            pending: Vec::new(),
+            skipping: false,
+            max,
+        }
+    }
+
+    /// Calls `f` with every line that `bytes` completes; keeps the unfinished end.
+    pub(crate) fn feed(&mut self, bytes: &[u8], f: &mut impl FnMut(Option<&[u8]>)) {
+        let mut start = 0;
+        while let Some(end) = find_byte(bytes, start, b'\n') {
+            let piece = &bytes[start..end];
+            if self.skipping {
+                self.skipping = false;
+            } else if self.pending.len() + piece.len() > self.max {
+                self.pending.clear();
+                f(None);
+            } else if self.pending.is_empty() {
+                f(Some(piece));
+            } else {
+                self.pending.extend_from_slice(piece);
+                f(Some(&self.pending));
+                self.pending.clear();
+            }
+            start = end + 1;
+        }
+        let rest = &bytes[start..];
+        if !self.skipping && !rest.is_empty() {
+            if self.pending.len() + rest.len() > self.max {
+                self.pending = Vec::new();
+                self.skipping = true;
+                f(None);
+            } else {
+                self.pending.extend_from_slice(rest);
+            }
+        }
+    }
+
+    /// Calls `f` with the unfinished last line, if any (the input ended without its
+    /// newline), and starts afresh.
+    pub(crate) fn finish(&mut self, f: &mut impl FnMut(Option<&[u8]>)) {
+        if !self.skipping && !self.pending.is_empty() {
+            f(Some(&self.pending));
+        }
+        self.reset();
+    }
+
+    /// Drops the unfinished line (its start is gone: the file was truncated).
+    pub(crate) fn reset(&mut self) {
+        self.pending.clear();
+        self.skipping = false;
+    }
 }
 
 #[cfg(test)]

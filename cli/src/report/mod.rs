@@ -98,6 +98,7 @@
 mod agent;
 mod cli;
 mod filter;
+mod follow;
 mod html;
 mod impostors;
 mod input;
