@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::Sink;
-use crate::{Level, Record, Value};
+use crate::{Field, Level, Record, Value};
 
 /// Sends each record to the `tracing` subscriber as one event with target `reqlog`,
 /// for applications that route everything through a subscriber.
@@ -91,43 +91,43 @@ impl Sink for TracingSink {
     }
 }
 
-/// The fields that have no fixed name, as one JSON object.
-/// The keys the event names as its own `tracing` fields (every other field of the line
-/// goes into `reqlog.fields`).
-const TRACED: &[&str] = &[
-    "timestamp",
-    "level",
-    "otel.event.name",
-    "http.request.method",
-    "url.path",
-    "url.query",
-    "http.route",
-    "network.protocol.version",
-    "url.scheme",
-    "server.address",
-    "server.port",
-    "client.address",
-    "client.port",
-    "user_agent.original",
-    "http.request.header.referer",
-    "request.id",
-    "trace_id",
-    "span_id",
-    "http.response.status_code",
-    "http.request.body.size",
-    "http.response.body.size",
-    "duration_ms",
-    "ttfb_ms",
-    "outcome",
-    "error.type",
-    "probe.category",
-    "probe.rule",
-    "probe.param",
-    "visitor.kind",
-    "visitor.crawler",
-    "enduser.pseudo.id",
+/// The fields the event names as its own `tracing` fields (every other field of the
+/// line goes into `reqlog.fields`).
+const TRACED: &[Field] = &[
+    Field::Timestamp,
+    Field::Level,
+    Field::EventName,
+    Field::Method,
+    Field::Path,
+    Field::Query,
+    Field::Route,
+    Field::Protocol,
+    Field::Scheme,
+    Field::ServerAddress,
+    Field::ServerPort,
+    Field::ClientAddress,
+    Field::ClientPort,
+    Field::UserAgent,
+    Field::Referer,
+    Field::RequestId,
+    Field::TraceId,
+    Field::SpanId,
+    Field::Status,
+    Field::RequestBodySize,
+    Field::ResponseBodySize,
+    Field::Duration,
+    Field::Ttfb,
+    Field::Outcome,
+    Field::ErrorType,
+    Field::ProbeCategory,
+    Field::ProbeRule,
+    Field::ProbeParam,
+    Field::VisitorKind,
+    Field::Crawler,
+    Field::UserId,
 ];
 
+/// The fields that have no `tracing` field of their own, as one JSON object.
 fn write_extra(r: &Record, out: &mut Vec<u8>) {
     out.push(b'{');
     let mut first = true;
@@ -142,9 +142,9 @@ fn write_extra(r: &Record, out: &mut Vec<u8>) {
     };
     // Schema fields the event above does not name go here, so that a field added to
     // the record reaches `tracing` without an edit in this file.
-    r.for_each_field(|key, value| {
-        if !TRACED.contains(&key) && crate::RESERVED_KEYS.contains(&key) {
-            field(key, value);
+    r.visit_schema(&mut |key, value| {
+        if !TRACED.contains(&key.id) {
+            field(key.name, value);
         }
     });
     for (k, v) in r.extra_fields() {
@@ -193,5 +193,33 @@ mod tests {
         let fields: serde_json::Value =
             serde_json::from_str(v["reqlog.fields"].as_str().unwrap()).unwrap();
         assert_eq!(fields["service.name"], "courses");
+    }
+
+    /// Schema fields without a `tracing` field of their own go into `reqlog.fields`;
+    /// the named ones are not repeated there.
+    #[test]
+    fn unnamed_schema_fields_go_into_reqlog_fields() {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .flatten_event(true)
+            .with_writer(move || writer.clone())
+            .finish();
+        let mut record = Record::event("http.request");
+        let path = record.push_text("/x");
+        record.set_path(path);
+        record.set_scanning(true);
+        record.push_action(crate::FieldValue::from("purchase"));
+        tracing::subscriber::with_default(subscriber, || TracingSink.emit(&record));
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(v["url.path"], "/x");
+        let fields: serde_json::Value =
+            serde_json::from_str(v["reqlog.fields"].as_str().unwrap()).unwrap();
+        assert_eq!(fields["visitor.scanning"], true);
+        assert_eq!(fields["visitor.actions"], serde_json::json!(["purchase"]));
+        assert!(fields.get("url.path").is_none(), "{fields}");
+        assert!(fields.get("timestamp").is_none(), "{fields}");
     }
 }
