@@ -6,7 +6,7 @@
 //! trigger literal on, if any was seen (and the set's `matches`, which allocates, only
 //! when a regex matched), and for a `Some` result one reference-count increment.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -17,13 +17,13 @@ use super::checks::{
     anchor_holds, cond_holds, has_jndi_lookup, has_shellshock, region_of, scope_allows,
     usize_range, work, Region,
 };
-use super::compile::{payload_category, Compiled, SigKind};
+use super::compile::{payload_category, Compiled, SigKind, ENGINE_RANK};
 use super::crawlers::classify_user_agent;
 use super::normalize::prepare;
 use super::payload;
 use super::scan;
 use super::signatures::{Cond, NEED_LOOKBEHIND};
-use super::{ProbeCategory, ProbeMatch, ProbeRules, UserAgentClass};
+use super::{ProbeMatch, ProbeRules, UserAgentClass};
 
 /// A compiled rule set: classifies requests as probes and user agents as clients.
 ///
@@ -63,9 +63,6 @@ const MAX_CHECKED_HITS: usize = 256;
 /// seen by the path's regex signatures; the query's values are the injection engine's).
 const DENSE_TRIGGERS: usize = 64;
 const REGEX_WINDOW: usize = 2048;
-/// Triggers in the query of regex signatures this specific or less (traversal,
-/// injection) are left to the injection engine ([`payload::merge`]).
-const ENGINE_RANK: u8 = ProbeCategory::Traversal.rank();
 
 thread_local! {
     /// The forms of the request being classified; reused so that classifying does not
@@ -159,13 +156,14 @@ impl Classifier {
             rule,
         };
 
-        let mut checked = 0usize;
-        scan::for_each_match_until(&c.automaton, hay, &mut |pattern, s, e| {
+        // Read between the two scans below, so a `Cell`.
+        let checked = Cell::new(0usize);
+        let mut on_match = |pattern: usize, s: usize, e: usize| {
             // A target with this many signature hits is a probe whatever the rest says;
             // checking (and even finding) every one of thousands (`../` packed into
             // 8 KiB) would cost several times an ordinary request of that length.
-            checked += 1;
-            if checked > MAX_CHECKED_HITS {
+            checked.set(checked.get() + 1);
+            if checked.get() > MAX_CHECKED_HITS {
                 return false;
             }
             let (s, e) = (s + hay_start, e + hay_start);
@@ -211,7 +209,17 @@ impl Classifier {
                 }
             }
             true
-        });
+        };
+        // The path forms with every literal, the query with those that can decide
+        // something there (matches never span the `\0` between them).
+        let query_at = f.query.as_ref().map_or(hay.len(), |q| q.start - hay_start);
+        scan::for_each_match_until(&c.automaton, &hay[..query_at], &mut on_match);
+        let stopped = checked.get() > MAX_CHECKED_HITS;
+        if let (false, Some((query_dfa, patterns))) = (stopped, &c.query_automaton) {
+            scan::for_each_match_until(query_dfa, &hay[query_at..], &mut |p, s, e| {
+                on_match(patterns[p] as usize, s + query_at, e + query_at)
+            });
+        }
         if let Some(sp) = c.special {
             let decided_in_code = [
                 (f.dot_dot, sp.dot_dot, true),
@@ -326,6 +334,18 @@ mod tests {
 
     fn cat(c: &Classifier, target: &str) -> Option<ProbeCategory> {
         get(c, target).map(|m| m.0)
+    }
+
+    #[test]
+    fn path_literals_do_not_use_up_the_query_hits() {
+        // `./` is a path signature's literal: hundreds of them in a value used to fill
+        // the cap on checked hits before the query's own literal (`etc/issue`) was seen.
+        let c = Classifier::default();
+        let target = format!(
+            "/x?lang=en&file={}..%2F..%2Fetc%2Fissue",
+            ".%2F".repeat(700)
+        );
+        assert_eq!(cat(&c, &target), Some(Traversal));
     }
 
     #[test]

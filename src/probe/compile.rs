@@ -15,7 +15,14 @@ use super::signatures::{self, Anchor, Cond, Scope, ALLOW, PATTERNS};
 use super::{Classifier, ProbeCategory, ProbeRules};
 
 pub(super) struct Compiled {
+    /// Every literal: scans the path forms.
     pub(super) automaton: DFA,
+    /// The literals that can decide something in the query (see [`query_relevant`]),
+    /// and each one's pattern in [`Compiled::automaton`]; `None` when there is none. The
+    /// query is most of a long target's bytes, and most literals (path signatures, the
+    /// triggers of payload regexes the injection engine decides there) only cost it a
+    /// stop per occurrence.
+    pub(super) query_automaton: Option<(DFA, Vec<u32>)>,
     /// Per automaton pattern, its signatures in `sigs`.
     pub(super) pattern_sigs: Vec<Range<u32>>,
     pub(super) sigs: Vec<Sig>,
@@ -129,6 +136,17 @@ impl Compiler {
         };
         self.needle_sigs[i].push(sig);
     }
+}
+
+/// Triggers in the query of regex signatures this specific or less (traversal,
+/// injection) are left to the injection engine ([`super::payload::merge`]).
+pub(super) const ENGINE_RANK: u8 = ProbeCategory::Traversal.rank();
+
+/// Whether a signature can decide anything in the query: its scope takes the query, and
+/// it is not the trigger of a payload regex (those are the injection engine's there).
+fn query_relevant(sig: &Sig) -> bool {
+    matches!(sig.scope, Scope::Query | Scope::Target)
+        && !matches!(sig.what, SigKind::Trigger { rank } if rank >= ENGINE_RANK)
 }
 
 pub(super) fn payload_category(c: ProbeCategory) -> bool {
@@ -254,6 +272,20 @@ pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
             RuleErrorKind::Automaton(e.to_string()),
         )
     })?;
+    let query_automaton = {
+        let relevant: Vec<usize> = (0..c.needles.len())
+            .filter(|&i| c.needle_sigs[i].iter().any(query_relevant))
+            .collect();
+        if relevant.is_empty() {
+            None
+        } else {
+            let needles: Vec<&[u8]> = relevant.iter().map(|&i| &c.needles[i][..]).collect();
+            let dfa = scan::build(&needles, false).map_err(|e| {
+                RuleError::new("query signatures", RuleErrorKind::Automaton(e.to_string()))
+            })?;
+            Some((dfa, relevant.iter().map(|&i| i as u32).collect()))
+        }
+    };
     let mut sigs = Vec::new();
     let mut pattern_sigs = Vec::with_capacity(c.needle_sigs.len());
     for list in &c.needle_sigs {
@@ -284,6 +316,7 @@ pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
     };
     Ok(Classifier::new(Compiled {
         automaton,
+        query_automaton,
         pattern_sigs,
         sigs,
         rules: c.rules,

@@ -79,6 +79,7 @@ pub(super) fn for_each_match_until(
 }
 
 /// Scans `hay[at..]` from state `sid`; positions are reported plus `offset`.
+#[inline(always)]
 fn scan(
     dfa: &DFA,
     mut sid: StateID,
