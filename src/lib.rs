@@ -103,7 +103,8 @@ pub use record::{
     Field, FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
 pub use request_log::{
-    default_level, AppStart, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS, REDACTED,
+    default_level, AppStart, Keep, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS,
+    REDACTED,
 };
 
 /// The README's examples, compiled as doctests so they stay true.
