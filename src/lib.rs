@@ -57,8 +57,9 @@
 //!
 //! # Modules
 //!
-//! - [`request_log`]: the layer ([`RequestLog`]), its service, future and bodies, and
-//!   the `app.start` record ([`AppStart`]).
+//! - [`request_log`]: the layer ([`RequestLog`]), its service, future and bodies, its
+//!   tail-sampling policy ([`Keep`]: which complete records are written), and the
+//!   `app.start` record ([`AppStart`]).
 //! - [`probe`]: [`ProbeDetector`], which flags hack probes and names crawlers,
 //!   scanners and tools, and the [`Classifier`](probe::Classifier) it runs.
 //! - [`actions`]: [`UserActions`], what users do (logins, purchases…) on the request's
