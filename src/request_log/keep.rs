@@ -218,11 +218,22 @@ impl Keep {
     }
 
     /// The N of [`one_in`](Keep::one_in) (1 when every ordinary request is kept).
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(reqlog::Keep::new().rate(), 1);
+    /// assert_eq!(reqlog::Keep::new().one_in(0).rate(), 1);
+    /// ```
     pub fn rate(&self) -> u64 {
         self.one_in
     }
 
     /// The threshold of [`slower_than`](Keep::slower_than), if one was set.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(reqlog::Keep::new().slow_threshold(), None);
+    /// ```
     pub fn slow_threshold(&self) -> Option<Duration> {
         self.slow_micros.map(Duration::from_micros)
     }
