@@ -7,7 +7,9 @@
 //! - `stacks serve STACK ADDR` — an axum server on ADDR for `wrk`, until killed.
 //!
 //! STACK is `bare` (axum alone), `reqlog` (`RequestLog`), `full` (`UserActions` +
-//! `ProbeDetector` + `RequestLog`) or `trace` (tower-http `TraceLayer` with a
+//! `ProbeDetector` + `RequestLog`), `keep1` and `keep20` (`RequestLog` with a tail
+//! sampling policy that keeps every request, or one in 20 of each route: what `keep`
+//! adds, and what it saves) or `trace` (tower-http `TraceLayer` with a
 //! tracing-subscriber JSON formatter on a tracing-appender non-blocking writer).
 //! Lines go to a file (`/dev/null` by default, `STACKS_LOG` to change it), written by
 //! each logger's own non-blocking writer. `scripts/bench.sh` runs them all.
@@ -50,7 +52,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const STACKS: [&str; 4] = ["bare", "reqlog", "full", "trace"];
+const STACKS: [&str; 6] = ["bare", "reqlog", "full", "keep1", "keep20", "trace"];
 
 /// Keeps the loggers' writer guards alive for the life of the process.
 struct Guards(#[allow(dead_code)] Vec<Box<dyn std::any::Any>>);
@@ -100,6 +102,15 @@ fn app(stack: &str) -> (Router, Guards) {
     let mut guards: Vec<Box<dyn std::any::Any>> = Vec::new();
     let router = match stack {
         "bare" => routes(),
+        "keep1" | "keep20" => {
+            let (sink, guard) = NonBlocking::builder().finish(log_file());
+            guards.push(Box::new(guard));
+            let n = if stack == "keep1" { 1 } else { 20 };
+            let policy = reqlog::Keep::new()
+                .one_in(n)
+                .slower_than(std::time::Duration::from_millis(500));
+            routes().layer(RequestLog::new().sink(sink).keep(policy))
+        }
         "reqlog" | "full" => {
             let (sink, guard) = NonBlocking::builder().finish(log_file());
             guards.push(Box::new(guard));

@@ -57,8 +57,9 @@
 //!
 //! # Modules
 //!
-//! - [`request_log`]: the layer ([`RequestLog`]), its service, future and bodies, and
-//!   the `app.start` record ([`AppStart`]).
+//! - [`request_log`]: the layer ([`RequestLog`]), its service, future and bodies, its
+//!   tail-sampling policy ([`Keep`]: which complete records are written), and the
+//!   `app.start` record ([`AppStart`]).
 //! - [`probe`]: [`ProbeDetector`], which flags hack probes and names crawlers,
 //!   scanners and tools, and the [`Classifier`](probe::Classifier) it runs.
 //! - [`actions`]: [`UserActions`], what users do (logins, purchases…) on the request's
@@ -103,7 +104,8 @@ pub use record::{
     Field, FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
 pub use request_log::{
-    default_level, AppStart, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS, REDACTED,
+    default_level, AppStart, Keep, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS,
+    REDACTED,
 };
 
 /// The README's examples, compiled as doctests so they stay true.

@@ -16,6 +16,7 @@ Examples:
   cargo run --example server | cargo run -p reqlog-cli -- pretty
   cargo run --example server -- --log-file access.log --rotate-size 10M --gzip
   cargo run --example server -- --schema ecs --trust-proxy 10.0.0.0/8
+  cargo run --example server -- --sample 20   # 1 in 20 ordinary requests, every failure
   cargo run --example server -- --key-file user-id.key   # then: reqlog user --key-file user-id.key EMAIL";
 
 /// The reqlog example course site: one JSON line per request on standard output.
@@ -84,6 +85,11 @@ pub struct Args {
     /// (visitor.verified: false), without calling the site.
     #[arg(long)]
     pub block_impostors: bool,
+    /// Write 1 in N ordinary requests per route, marked sample.rate: N; failures,
+    /// requests slower than 500 ms, probes, blocked clients and user actions are
+    /// always written, successful health checks never.
+    #[arg(long, value_name = "N", value_parser = parse_sample)]
+    pub sample: Option<u64>,
 }
 
 /// The line formats `--format` accepts.
@@ -133,6 +139,16 @@ fn non_empty_path(value: &str) -> Result<PathBuf, String> {
 
 fn parse_redis(value: &str) -> Result<reqlog::probe::RedisState, String> {
     reqlog::probe::RedisState::new(value).map_err(|e| e.to_string())
+}
+
+/// A sampling rate: a whole number from 1 (every request) up.
+fn parse_sample(value: &str) -> Result<u64, String> {
+    match value.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "`{value}` is not a sampling rate (a whole number, 1 or more, like 20)"
+        )),
+    }
 }
 
 fn parse_keep(value: &str) -> Result<usize, String> {
@@ -236,6 +252,8 @@ mod tests {
         .unwrap();
         assert_eq!(a.rotate_size, Some(10 << 20));
         assert_eq!(a.schema, Schema::Ecs);
+        assert_eq!(p(&["--sample", "20"]).unwrap().sample, Some(20));
+        assert_eq!(p(&[]).unwrap().sample, None);
         let a = p(&["--key-file", "user-id.key"]).unwrap();
         assert_eq!(a.key_file, Some(PathBuf::from("user-id.key")));
         assert!(p(&["--key-file="]).is_err());
@@ -245,6 +263,8 @@ mod tests {
                 "drop one of the two",
             ),
             (&["--gzip"], "--log-file"),
+            (&["--sample", "0"], "not a sampling rate"),
+            (&["--sample", "x"], "not a sampling rate"),
             (&["--rotate-size", "0", "--log-file", "x"], "not a size"),
             (&["--format", "xml"], "possible values"),
             (&["--fromat", "json"], "similar argument exists"),

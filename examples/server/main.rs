@@ -11,7 +11,7 @@
 //! `reqlog.start` record (service, version, pid, listening address and the logger's
 //! settings); after it comes exactly one line per request, written when the response
 //! body ends — so `GET /stream` shows up about a second after it starts. `/health` is
-//! skipped. Human messages (`listening on …`, shutdown) go to standard error, so
+//! skipped (with `--sample`, only the successful ones are dropped). Human messages (`listening on …`, shutdown) go to standard error, so
 //! `cargo run --example server > access.log` keeps the log clean.
 //!
 //! Log in with any email and the password `letmein` (keep the cookie with
@@ -49,7 +49,7 @@
 //! instances on that Redis), `--crawler-ranges DIR` (operators' range files, reloaded
 //! on SIGHUP), `--resolver HOST:PORT` (DNS for crawler verification),
 //! `--block-impostors`, `--key-file FILE` (the pseudonym key, as `reqlog user --key-file`
-//! reads it), `--help`. Crawlers are always verified (`visitor.verified`), and their
+//! reads it), `--sample N` (tail sampling, see [`sampling`]), `--help`. Crawlers are always verified (`visitor.verified`), and their
 //! fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
 
 mod cli;
@@ -69,7 +69,7 @@ use axum::Router;
 use reqlog::actions::{Rule, UserActions};
 use reqlog::probe::{Block, CrawlerVerifier};
 use reqlog::sink::{NonBlocking, RotatingFile, Signal, WriterGuard};
-use reqlog::{AppStart, ProbeDetector, RequestLog};
+use reqlog::{AppStart, Keep, ProbeDetector, RequestLog};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower::ServiceBuilder;
@@ -137,7 +137,22 @@ pub fn app_with_actions(
     detector: ProbeDetector,
     actions: UserActions,
 ) -> Router {
-    site::routes(state).layer(
+    with_layers(site::routes(state), log, detector, actions)
+}
+
+/// The site's routes, without the layers (tests add routes of their own to them).
+pub fn routes(state: AppState) -> Router {
+    site::routes(state)
+}
+
+/// Puts the layer stack on `routes`.
+pub fn with_layers(
+    routes: Router,
+    log: RequestLog,
+    detector: ProbeDetector,
+    actions: UserActions,
+) -> Router {
+    routes.layer(
         ServiceBuilder::new()
             .layer(log) // one line per request
             .layer(detector) // probes, crawlers, scanners
@@ -145,9 +160,24 @@ pub fn app_with_actions(
     )
 }
 
+/// The `--sample N` policy: every failure, probe, blocked client, user action and
+/// request slower than 500 ms; 1 in `n` of the other requests of each route (the
+/// first, the (n+1)th… — counted, not drawn at random), marked `sample.rate: n`; never
+/// a successful health check.
+pub fn sampling(n: u64) -> Keep {
+    Keep::new()
+        .one_in(n)
+        .slower_than(Duration::from_millis(500))
+        .drop_when(|r| {
+            r.method() == Some(&Method::GET)
+                && r.route() == Some("/health")
+                && r.status() == Some(200)
+        })
+}
+
 /// What users do: login and logout are recorded by their handlers (`site.rs`), these
 /// two by rules — no handler code needed.
-fn user_actions() -> UserActions {
+pub fn user_actions() -> UserActions {
     UserActions::new()
         .rule(
             Method::POST,
@@ -226,8 +256,12 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
     let log = RequestLog::new()
         .sink(sink)
         .trust_proxies(args.trusted_proxies)
-        .trust_forwarded_header(args.trust_forwarded_header)
-        .skip(|req| req.uri.path() == "/health");
+        .trust_forwarded_header(args.trust_forwarded_header);
+    let log = match args.sample {
+        // Decided on the finished record: a failing health check is still written.
+        Some(n) => log.keep(sampling(n)),
+        None => log.skip(|req| req.uri.path() == "/health"),
+    };
     log.log_start(
         AppStart::new("reqlog-example-courses")
             .version(env!("CARGO_PKG_VERSION"))

@@ -312,6 +312,14 @@ record_fields! {
     // identifier, which the record never holds.
     UserId: user_id / set_user_id -> Option<&str>, Text, "enduser.pseudo.id",
         ecs As("user.hash"), gcp Keep;
+    /// `sample.rate`: how many requests this line stands for, when it was kept as one
+    /// in N of the ordinary requests ([`Keep::one_in`](crate::Keep::one_in),
+    /// [`SinkExt::sample`](crate::sink::SinkExt::sample)); absent on lines kept
+    /// unconditionally (each stands for itself). Reports multiply counts by it.
+    // Not an OpenTelemetry attribute (OTel puts the sampling probability in the trace
+    // state, not in attributes): `sample` is a namespace it does not define.
+    SampleRate: sample_rate / set_sample_rate -> Option<u64>, Num<u64>, "sample.rate",
+        ecs Keep, gcp Keep;
 }
 
 /// Keys of earlier versions, and the field each became: [`Field::from_key`] knows them,

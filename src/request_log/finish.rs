@@ -115,6 +115,16 @@ impl Finisher {
             None => default_level(&record),
         };
         record.set_level(level);
+        if let Some(policy) = &self.runtime.config.keep {
+            let decision = policy.decide(&record);
+            if !decision.keeps() {
+                record.text.recycle();
+                return;
+            }
+            if let Some(rate) = decision.rate() {
+                record.set_sample_rate(rate);
+            }
+        }
         let sink = &self.runtime.sink;
         if std::thread::panicking() {
             // A second panic here would abort the process; built-in sinks do not panic.

@@ -8,6 +8,7 @@ use ipnet::IpNet;
 use tower_layer::Layer;
 
 use super::client_ip::Proxies;
+use super::keep::Keep;
 use super::redact::Redactor;
 use super::service::RequestLogService;
 use super::start::AppStart;
@@ -55,6 +56,8 @@ pub(crate) struct Config {
     pub(crate) redactor: Arc<Redactor>,
     pub(crate) mask: Option<(u8, u8)>,
     pub(crate) level_for: Option<Arc<LevelFn>>,
+    /// Tail sampling: which complete records are written (all without it).
+    pub(crate) keep: Option<Arc<Keep>>,
     pub(crate) max_field_len: usize,
     pub(crate) set_response_id: bool,
     pub(crate) request_id_header: bool,
@@ -102,6 +105,7 @@ impl fmt::Debug for RequestLog {
             )
             .field("mask_client_ip", &c.mask)
             .field("level_for", &c.level_for.is_some())
+            .field("keep", &c.keep)
             .field("max_field_len", &c.max_field_len)
             .field("set_response_request_id", &c.set_response_id)
             .field("request_id_header", &c.request_id_header)
@@ -122,6 +126,7 @@ impl RequestLog {
                 redactor: Arc::new(Redactor::default()),
                 mask: None,
                 level_for: None,
+                keep: None,
                 max_field_len: 4096,
                 set_response_id: true,
                 request_id_header: false,
@@ -201,6 +206,30 @@ impl RequestLog {
         F: Fn(&Parts) -> bool + Send + Sync + 'static,
     {
         self.config().skip = Some(Arc::new(predicate));
+        self
+    }
+
+    /// Decides which records are written once each is complete (tail sampling): every
+    /// failure, slow request, probe, suspect client and user action, one in N of the
+    /// rest per route (marked `sample.rate: N`), minus what drop rules match. See
+    /// [`Keep`] for the rules and their order. Unlike [`skip`](Self::skip), which
+    /// decides before the response exists, it sees the status, the duration and what
+    /// the inner layers found; a dropped record reaches no sink.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use reqlog::{Keep, RequestLog};
+    ///
+    /// let layer = RequestLog::new().keep(
+    ///     Keep::new()
+    ///         .one_in(20)
+    ///         .slower_than(Duration::from_millis(500))
+    ///         .drop_when(|r| r.route() == Some("/health") && r.status() == Some(200)),
+    /// );
+    /// ```
+    pub fn keep(mut self, policy: Keep) -> Self {
+        self.config().keep = Some(Arc::new(policy));
         self
     }
 

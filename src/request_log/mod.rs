@@ -6,6 +6,7 @@
 //! - `body.rs` — counts response bytes, finishes the record at the end;
 //! - `request_body.rs` — counts request bytes read;
 //! - `finish.rs` — writes the record exactly once (end, error, abort, panic, upgrade);
+//! - `keep.rs` — tail sampling: which complete records are written ([`Keep`]);
 //! - `grpc.rs` — gRPC calls: the method, and the status from the head or the trailers;
 //! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
 //! - `correlation.rs`, `trace_context.rs` — the line's id and the caller's trace, handed
@@ -19,6 +20,7 @@ mod correlation;
 mod finish;
 mod future;
 mod grpc;
+mod keep;
 mod layer;
 mod redact;
 mod request_body;
@@ -31,6 +33,7 @@ pub use body::ResponseBody;
 pub(crate) use client_ip::{mask, peer, resolve, Client, Proxies, Resolved};
 pub use finish::default_level;
 pub use future::ResponseFuture;
+pub use keep::Keep;
 pub use layer::RequestLog;
 pub(crate) use redact::write_redacting_emails;
 pub use redact::{DEFAULT_REDACTED_PARAMS, REDACTED};

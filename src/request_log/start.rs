@@ -105,6 +105,13 @@ impl AppStart {
                 },
             )
             .with("reqlog.skip", config.skip.is_some())
+            .with(
+                "reqlog.keep",
+                match &config.keep {
+                    Some(policy) => policy.describe(),
+                    None => "every request".to_owned(),
+                },
+            )
             .with("reqlog.max_field_len", config.max_field_len);
         for (k, v) in self.fields {
             record = record.with(k, v);

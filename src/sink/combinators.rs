@@ -40,6 +40,24 @@ pub trait SinkExt: Sink + Sized {
 
     /// Keeps one in `n` plain successful requests (status below 400, no probe, no user
     /// action, `outcome: ok`) and every other record: errors, probes, actions, events.
+    /// A kept plain request is passed on as a copy marked `sample.rate: n` (multiplied
+    /// by any rate it already had), so `reqlog report` counts it `n` times; the copy is
+    /// made for the kept one in `n` only.
+    ///
+    /// It counts all requests together, in the order sinks see them, and cannot tell a
+    /// slow request; [`RequestLog::keep`](crate::RequestLog::keep) decides before any
+    /// sink, per route, keeps slow requests and takes drop rules: prefer it, and use
+    /// `sample` for one sink of several (a tee) that should get fewer lines.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::sink::{MemorySink, SinkExt};
+    ///
+    /// let everything = MemorySink::new();
+    /// let fewer = MemorySink::new();
+    /// let sink = everything.clone().tee(fewer.clone().sample(10));
+    /// let layer = reqlog::RequestLog::new().sink(sink);
+    /// ```
     fn sample(self, n: u64) -> Sample<Self> {
         Sample {
             inner: self,
@@ -123,8 +141,14 @@ impl<S: Sink> Sink for Sample<S> {
             && record.probe().is_none()
             && record.actions().is_empty()
             && !record.scanning();
-        if !plain || self.seen.fetch_add(1, Ordering::Relaxed) % self.n == 0 {
-            self.inner.emit(record);
+        if !plain || self.n == 1 {
+            return self.inner.emit(record);
+        }
+        if self.seen.fetch_add(1, Ordering::Relaxed) % self.n == 0 {
+            let mut copy = record.clone();
+            let rate = record.sample_rate().unwrap_or(1).saturating_mul(self.n);
+            copy.set_sample_rate(rate);
+            self.inner.emit(&copy);
         }
     }
     fn describe(&self) -> Cow<'static, str> {
@@ -224,6 +248,17 @@ mod tests {
             s.emit(&request(200));
         }
         assert_eq!(m.len(), 10);
+        // Each kept plain line stands for ten.
+        assert!(m.records().iter().all(|r| r.u64("sample.rate") == Some(10)));
+        // A line a policy already sampled one in 20 stands for 200 once kept here.
+        m.clear();
+        let mut sampled = request(200);
+        sampled.set_sample_rate(20);
+        for _ in 0..10 {
+            s.emit(&sampled);
+        }
+        assert_eq!(m.len(), 1);
+        assert_eq!(m.records()[0].u64("sample.rate"), Some(200));
         m.clear();
         let mut probe = request(404);
         probe.set_probe_category("wordpress");
@@ -237,6 +272,8 @@ mod tests {
             s.emit(&Record::event("reqlog.start"));
         }
         assert_eq!(m.len(), 20);
+        // Kept because they are not plain: they stand for themselves.
+        assert!(m.records().iter().all(|r| r.get("sample.rate").is_none()));
     }
 
     #[test]

@@ -248,12 +248,15 @@ pub(crate) fn page(s: &Summary) -> String {
 fn overview(o: &mut String, s: &Summary) {
     let ov = &s.overview;
     o.push_str(r##"<section id="overview"><h2><span class="dot" style="background:#4e79a7"></span>Overview</h2><div class="cards">"##);
-    card(
-        o,
-        "Requests",
-        &thousands(ov.requests),
-        &format!("{} lines read", thousands(s.lines)),
-    );
+    let read = if s.sampled_lines > 0 {
+        format!(
+            "estimated from sampled lines: {} request lines read",
+            thousands(s.request_lines)
+        )
+    } else {
+        format!("{} lines read", thousands(s.lines))
+    };
+    card(o, "Requests", &thousands(ov.requests), &read);
     let span = match (ov.first, ov.last) {
         (Some(a), Some(b)) => time::span(b - a),
         _ => "–".to_owned(),

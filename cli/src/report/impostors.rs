@@ -77,16 +77,18 @@ impl Impostors {
     /// Counts a request whose crawler claim failed; `name`, `address` and `path` are
     /// cut already.
     pub(crate) fn record(&mut self, e: &Entry<'_>, name: &[u8], address: &[u8], path: &[u8]) {
-        self.requests += 1;
-        self.names.add(name, 1, |n| {
+        // A sampled line (`sample.rate`) stands for that many requests.
+        let w = e.weight;
+        self.requests += w;
+        self.names.add(name, w, |n| {
             n.addresses.insert(hash64(address));
             if let Some(t) = e.time {
                 n.first = Some(n.first.map_or(t, |f| f.min(t)));
                 n.last = Some(n.last.map_or(t, |l| l.max(t)));
             }
         });
-        self.addresses.add(&pair(name, address), 1, |_| {});
-        self.paths.add(&pair(name, path), 1, |_| {});
+        self.addresses.add(&pair(name, address), w, |_| {});
+        self.paths.add(&pair(name, path), w, |_| {});
     }
 
     /// Adds the counts of a later part of the stream.

@@ -226,10 +226,14 @@ pub(crate) fn document(s: &Summary) -> String {
             "app_starts": s.starts,
             "dropped_by_writer": s.dropped_lines,
             "other_events": s.other_events,
+            "request_lines": s.request_lines,
+            "sampled_lines": s.sampled_lines,
         },
         "notes": s.notes,
         "overview": {
             "requests": ov.requests,
+            // Counts weighted by `sample.rate`: estimates when some lines are sampled.
+            "estimated": s.sampled_lines > 0,
             "first": when(ov.first),
             "last": when(ov.last),
             "status": status,

@@ -160,7 +160,14 @@ pub(crate) struct Entry<'a> {
     pub(crate) user_id: Option<Text<'a>>,
     /// `reqlog.dropped.count` of a dropped-lines record.
     pub(crate) dropped: Option<u64>,
+    /// How many requests the line stands for: its `sample.rate` (a line kept as one
+    /// in N), 1 without one or when it is not a number from 1 to [`MAX_WEIGHT`].
+    pub(crate) weight: u64,
 }
+
+/// The largest `sample.rate` believed; a larger one counts as 1 (a broken or hostile
+/// line must not outweigh the rest of the log).
+pub(crate) const MAX_WEIGHT: u64 = 1_000_000;
 
 impl<'a> Entry<'a> {
     fn new(format: LineFormat) -> Entry<'a> {
@@ -190,6 +197,7 @@ impl<'a> Entry<'a> {
             actions: None,
             user_id: None,
             dropped: None,
+            weight: 1,
         }
     }
 }
@@ -487,6 +495,11 @@ fn set_field<'a>(e: &mut Entry<'a>, seen: &mut Recognised, key: &[u8], v: Text<'
         }
         // A one-item array since header attributes became OpenTelemetry's; a string before.
         Field::Referer => e.referer = Some(only_string(v)),
+        Field::SampleRate => {
+            e.weight = parse_u64(v.raw)
+                .filter(|n| (1..=MAX_WEIGHT).contains(n))
+                .unwrap_or(1);
+        }
         _ => {}
     }
 }
@@ -852,6 +865,35 @@ mod tests {
 
     /// A line written with this version's keys reads as the same line with the keys of
     /// earlier versions.
+    #[test]
+    fn sample_rate_is_the_weight_and_bad_rates_count_once() {
+        let line = |rate: &str| {
+            format!(r#"{{"otel.event.name":"http.request","url.path":"/","sample.rate":{rate}}}"#)
+        };
+        for (rate, weight) in [
+            ("20", 20),
+            ("1", 1),
+            ("0", 1),
+            ("-3", 1),
+            ("2.5", 1),
+            ("\"20\"", 20),
+            ("1000000", 1_000_000),
+            ("1000001", 1),
+            ("99999999999999999999999", 1),
+        ] {
+            let text = line(rate);
+            assert_eq!(
+                parse_line(text.as_bytes()).unwrap().weight,
+                weight,
+                "{rate}"
+            );
+        }
+        let logfmt = b"otel.event.name=http.request url.path=/ sample.rate=50";
+        assert_eq!(parse_line(logfmt).unwrap().weight, 50);
+        let plain = br#"{"otel.event.name":"http.request","url.path":"/"}"#;
+        assert_eq!(parse_line(plain).unwrap().weight, 1);
+    }
+
     #[test]
     fn old_and_new_keys_read_the_same() {
         let old = std::str::from_utf8(JSON).unwrap();

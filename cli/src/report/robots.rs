@@ -59,24 +59,26 @@ impl Disallowed {
     /// Counts a (non-impostor) crawler request; `crawler` and `path` are cut already.
     pub(crate) fn record(&mut self, e: &Entry<'_>, crawler: &[u8], path: &[u8]) {
         if e.kind.is_none() {
-            self.unknown += 1;
+            self.unknown += e.weight;
             return;
         }
         if !e.robots_disallowed {
             return;
         }
-        self.requests += 1;
+        // A sampled line (`sample.rate`) stands for that many requests.
+        let w = e.weight;
+        self.requests += w;
         let mut key = Vec::with_capacity(crawler.len() + path.len() + 64);
         key.extend_from_slice(crawler);
         key.push(0);
         key.extend_from_slice(path);
-        self.paths.add(&key, 1, |_| {});
+        self.paths.add(&key, w, |_| {});
         key.push(0);
         match e.referer {
             Some(r) => key.extend_from_slice(super::stats::cut(&r.bytes(), 256)),
             None => key.extend_from_slice(NO_REFERER.as_bytes()),
         }
-        self.referers.add(&key, 1, |_| {});
+        self.referers.add(&key, w, |_| {});
     }
 
     /// Adds the counts of a later part of the stream (the sitemap stays this one's).

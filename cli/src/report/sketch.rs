@@ -58,10 +58,17 @@ fn bucket_range(i: usize) -> (u64, u64) {
 }
 
 impl Histogram {
+    #[cfg(test)]
     pub(crate) fn record(&mut self, v: u64) {
-        self.counts[bucket_of(v)] += 1;
-        self.total += 1;
-        self.sum += u128::from(v);
+        self.record_n(v, 1);
+    }
+
+    /// Records `v` as `n` values (a sampled line standing for `n` requests): the
+    /// percentiles are then weighted percentiles.
+    pub(crate) fn record_n(&mut self, v: u64, n: u64) {
+        self.counts[bucket_of(v)] += n;
+        self.total += n;
+        self.sum += u128::from(v) * u128::from(n);
         self.min = self.min.min(v);
         self.max = self.max.max(v);
     }
@@ -405,6 +412,23 @@ mod tests {
         // 412 is in the bucket [412, 416): its midpoint.
         assert_eq!(small.quantile(0.5), Some(413));
         assert_eq!(Histogram::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn weighted_values_count_as_that_many() {
+        let (mut weighted, mut repeated) = (Histogram::default(), Histogram::default());
+        for v in 1..=1000u64 {
+            let n = if v % 10 == 0 { 20 } else { 1 };
+            weighted.record_n(v, n);
+            for _ in 0..n {
+                repeated.record(v);
+            }
+        }
+        assert_eq!(weighted.count(), repeated.count());
+        for q in [0.5, 0.95, 0.99] {
+            assert_eq!(weighted.quantile(q), repeated.quantile(q), "{q}");
+        }
+        assert_eq!(weighted.mean(), repeated.mean());
     }
 
     #[test]

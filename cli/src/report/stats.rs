@@ -60,6 +60,10 @@ pub(crate) struct InputCounts {
     /// Requests whose line has the detector's fields (`visitor.kind`).
     pub(crate) with_detector: u64,
     pub(crate) actions_unreadable: u64,
+    /// Request lines kept as one in N (`sample.rate` above 1): each counted N times.
+    pub(crate) sampled_lines: u64,
+    /// Request lines read (each counted once, whatever its `sample.rate`).
+    pub(crate) request_lines: u64,
     /// Requests without the detector's fields, classified with its rules, and the
     /// probes found among them.
     pub(crate) probes_inferred_from: u64,
@@ -395,6 +399,8 @@ impl InputCounts {
         self.kinds_guessed += o.kinds_guessed;
         self.with_detector += o.with_detector;
         self.actions_unreadable += o.actions_unreadable;
+        self.sampled_lines += o.sampled_lines;
+        self.request_lines += o.request_lines;
         self.probes_inferred_from += o.probes_inferred_from;
         self.probes_inferred += o.probes_inferred;
     }
@@ -571,25 +577,33 @@ impl Stats {
         (kind, name.map(Cow::Borrowed))
     }
 
+    /// Counts a request; a line kept as one in N (`sample.rate`) counts N times in
+    /// every count, sum and percentile. Distinct counts (users, pages, clients) count
+    /// what the lines name: a sampled log may not name every one.
     fn request(&mut self, e: &Entry<'_>) {
-        self.requests += 1;
+        let w = e.weight;
+        self.input.request_lines += 1;
+        self.input.sampled_lines += u64::from(w > 1);
+        self.requests += w;
         widen(&mut self.first, &mut self.last, e.time);
         if e.time.is_none() {
-            self.input.without_time += 1;
+            self.input.without_time += w;
         }
         let status = e.status.filter(|s| (100..=599).contains(s));
-        self.status_classes[status.map_or(0, |s| usize::from(s / 100))] += 1;
+        self.status_classes[status.map_or(0, |s| usize::from(s / 100))] += w;
         if let Some(s) = status {
-            *self.status_codes.entry(s).or_default() += 1;
+            *self.status_codes.entry(s).or_default() += w;
         }
         if let Some(o) = e.outcome {
-            self.outcomes.add(cut(&o.bytes(), 32), 1, |_| {});
+            self.outcomes.add(cut(&o.bytes(), 32), w, |_| {});
         }
         match e.duration_us {
-            Some(us) => self.durations.record(us),
-            None => self.input.without_duration += 1,
+            Some(us) => self.durations.record_n(us, w),
+            None => self.input.without_duration += w,
         }
-        self.bytes = self.bytes.saturating_add(e.bytes.unwrap_or(0));
+        self.bytes = self
+            .bytes
+            .saturating_add(e.bytes.unwrap_or(0).saturating_mul(w));
 
         // Decoded only when a table needs it: most requests need just the route.
         let path = LazyText::new(e.path, "(no path)");
@@ -598,20 +612,20 @@ impl Stats {
             Some(r) => r,
             None => path.get(),
         };
-        self.routes.add(cut(route, 256), 1, |r| {
+        self.routes.add(cut(route, 256), w, |r| {
             match status {
-                Some(400..=499) => r.client_errors += 1,
-                Some(500..=599) => r.server_errors += 1,
+                Some(400..=499) => r.client_errors += w,
+                Some(500..=599) => r.server_errors += w,
                 _ => {}
             }
             if let Some(us) = e.duration_us {
-                r.duration_us = r.duration_us.saturating_add(us);
-                r.timed += 1;
+                r.duration_us = r.duration_us.saturating_add(us.saturating_mul(w));
+                r.timed += w;
             }
         });
 
         let (kind, crawler) = self.kind_of(e);
-        self.kinds[kind] += 1;
+        self.kinds[kind] += w;
         let probe = match e.probe_category {
             Some(category) => Some(Probe {
                 category: category.bytes(),
@@ -646,14 +660,14 @@ impl Stats {
             let client = LazyText::new(e.client, "(no address)");
             let client = client.get();
             let ua = e.user_agent.map(|u| u.decode());
-            self.attackers.add(cut(client, 64), 1, |c| {
-                c.probes += u64::from(probe.is_some());
-                c.not_found += u64::from(status == Some(404));
+            self.attackers.add(cut(client, 64), w, |c| {
+                c.probes += w * u64::from(probe.is_some());
+                c.not_found += w * u64::from(status == Some(404));
                 if let Some(slot) = probe_slot {
                     c.categories |= 1 << slot;
                 }
                 c.scanning |= e.scanning;
-                c.blocked += u64::from(e.blocked);
+                c.blocked += w * u64::from(e.blocked);
                 c.scanner_agent |= kind == SCANNER;
                 widen(&mut c.first, &mut c.last, e.time);
                 if c.user_agent.is_none() {
@@ -666,46 +680,47 @@ impl Stats {
                 self.scanning_clients.insert(hash64(client));
             }
             if e.blocked {
-                self.blocked_requests += 1;
+                self.blocked_requests += w;
                 self.blocked_clients.insert(hash64(client));
             }
         }
         if status == Some(404) {
-            self.not_found.add(cut(path.get(), 256), 1, |_| {});
+            self.not_found.add(cut(path.get(), 256), w, |_| {});
         }
 
         let steps = match e.actions {
-            Some(actions) => self.actions(e.time, actions),
+            Some(actions) => self.actions(e.time, actions, w),
             None => 0,
         };
         if let Some(id) = e.user_id {
-            self.requests_with_user += 1;
+            self.requests_with_user += w;
             self.users.see(user_key(id.raw()), steps);
         }
         if let Some(t) = e.time {
             let bucket = self.timeline.at(t);
-            bucket.kinds[kind] += 1;
+            bucket.kinds[kind] += w;
             if let Some(slot) = probe_slot {
-                bucket.probes[slot] += 1;
+                bucket.probes[slot] += w;
             }
         }
     }
 
     fn crawler(&mut self, e: &Entry<'_>, name: Option<&str>, status: Option<u16>, path: &[u8]) {
-        self.crawler_requests += 1;
+        let w = e.weight;
+        self.crawler_requests += w;
         let name = cut(name.unwrap_or("(unnamed crawler)").as_bytes(), 64);
-        self.crawlers.add(name, 1, |c| {
+        self.crawlers.add(name, w, |c| {
             match status {
                 Some(200..=299) => {
-                    c.ok += 1;
+                    c.ok += w;
                     c.pages.insert(hash64(path));
                 }
-                Some(401 | 403) => c.refused += 1,
-                Some(404 | 410) => c.not_found += 1,
+                Some(401 | 403) => c.refused += w,
+                Some(404 | 410) => c.not_found += w,
                 _ => {}
             }
-            c.robots += u64::from(path == b"/robots.txt");
-            c.verified += u64::from(e.verified == Some(true));
+            c.robots += w * u64::from(path == b"/robots.txt");
+            c.verified += w * u64::from(e.verified == Some(true));
             widen(&mut c.first, &mut c.last, e.time);
         });
         self.robots.record(e, name, cut(path, 256));
@@ -715,7 +730,7 @@ impl Stats {
             key.extend_from_slice(s.to_string().as_bytes());
             key.push(0);
             key.extend_from_slice(cut(path, 256));
-            self.crawler_misses.add(&key, 1, |_| {});
+            self.crawler_misses.add(&key, w, |_| {});
         }
     }
 
@@ -744,20 +759,21 @@ impl Stats {
     }
 
     fn probe(&mut self, e: &Entry<'_>, probe: &Probe<'_>, path: &[u8]) {
-        self.probes += 1;
+        let w = e.weight;
+        self.probes += w;
         widen(&mut self.first_probe, &mut self.last_probe, e.time);
         let category = cut(&probe.category, 64);
-        self.categories.add(category, 1, |_| {});
-        self.rules.add(cut(&probe.rule, 64), 1, |c| {
+        self.categories.add(category, w, |_| {});
+        self.rules.add(cut(&probe.rule, 64), w, |c| {
             if c.is_empty() {
                 *c = String::from_utf8_lossy(category).into();
             }
         });
-        self.probed_paths.add(cut(path, 256), 1, |_| {});
+        self.probed_paths.add(cut(path, 256), w, |_| {});
     }
 
-    /// Counts the actions of one line; returns its funnel steps as bits.
-    fn actions(&mut self, time: Option<Micros>, actions: Text<'_>) -> u8 {
+    /// Counts the actions of one line, `w` times; returns its funnel steps as bits.
+    fn actions(&mut self, time: Option<Micros>, actions: Text<'_>, w: u64) -> u8 {
         let text = actions.decode();
         let Ok(serde_json::Value::Array(list)) = serde_json::from_str(&text) else {
             self.input.actions_unreadable += 1;
@@ -774,14 +790,14 @@ impl Stats {
                 .unwrap_or("(unnamed)");
             let name = String::from_utf8_lossy(cut(name.as_bytes(), 64));
             let name = &*name;
-            self.actions.add(name.as_bytes(), 1, |_| {});
-            self.action_total += 1;
+            self.actions.add(name.as_bytes(), w, |_| {});
+            self.action_total += w;
             if let Some(step) = FUNNEL.iter().position(|s| *s == name) {
                 steps |= 1 << step;
             }
             let slot = self.action_slots.slot(name);
             if let Some(t) = time {
-                self.timeline.at(t).actions[slot] += 1;
+                self.timeline.at(t).actions[slot] += w;
             }
             for (key, value) in fields.iter().filter(|(k, _)| *k != "name") {
                 let value = match value {
@@ -794,7 +810,7 @@ impl Stats {
                 };
                 let key = String::from_utf8_lossy(cut(key.as_bytes(), 64));
                 let detail = format!("{name} {key}={value}");
-                self.action_details.add(detail.as_bytes(), 1, |_| {});
+                self.action_details.add(detail.as_bytes(), w, |_| {});
             }
         }
         steps

@@ -182,6 +182,10 @@ pub(crate) struct Summary {
     pub(crate) starts: u64,
     pub(crate) dropped_lines: u64,
     pub(crate) other_events: u64,
+    /// Request lines kept as one in N (`sample.rate`), and all request lines: when
+    /// some are sampled, the counts are estimates.
+    pub(crate) sampled_lines: u64,
+    pub(crate) request_lines: u64,
     /// What the input could not tell, in plain words.
     pub(crate) notes: Vec<String>,
     pub(crate) overview: Overview,
@@ -227,6 +231,9 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
             input.foreign,
             input.too_long
         ));
+    }
+    if input.sampled_lines > 0 {
+        notes.push(sampled_note(input.sampled_lines, input.request_lines));
     }
     if input.dropped_lines > 0 {
         notes.push(format!(
@@ -426,6 +433,8 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
         starts: input.starts,
         dropped_lines: input.dropped_lines,
         other_events: input.other_events,
+        sampled_lines: input.sampled_lines,
+        request_lines: input.request_lines,
         notes,
         overview: Overview {
             requests: stats.requests,
@@ -477,4 +486,13 @@ pub(crate) fn summarize(stats: &Stats, files: &[FileRow], top: usize, bars: usiz
         },
         chart,
     }
+}
+
+/// The note of a sampled log: what its numbers are.
+fn sampled_note(sampled: u64, lines: u64) -> String {
+    format!(
+        "Estimated from sampled lines: {sampled} of the {lines} request lines were kept as one \
+         in N (sample.rate) and each counts N times in every count, total, byte sum and \
+         percentile. Distinct counts (users, pages, clients) cover only the lines kept."
+    )
 }

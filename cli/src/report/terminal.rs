@@ -310,7 +310,16 @@ pub(crate) fn write(s: &Summary, w: &mut dyn Write, color: bool) -> io::Result<(
 
     // Overview.
     o.heading("OVERVIEW")?;
-    o.field("Requests", &thousands(ov.requests))?;
+    if s.sampled_lines > 0 {
+        let from = format!(
+            "{} (estimated from sampled lines: {} lines read)",
+            thousands(ov.requests),
+            thousands(s.request_lines)
+        );
+        o.field("Requests", &from)?;
+    } else {
+        o.field("Requests", &thousands(ov.requests))?;
+    }
     o.field("Bytes sent", &bytes(ov.bytes))?;
     let classes = ["2xx", "3xx", "4xx", "5xx"];
     let colors = [GREEN, CYAN, YELLOW, RED];
