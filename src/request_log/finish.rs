@@ -115,6 +115,7 @@ impl Finisher {
             None => default_level(&record),
         };
         record.set_level(level);
+        super::debug::finish(&self.runtime.config, cell, &mut record);
         let sink = &self.runtime.sink;
         if std::thread::panicking() {
             // A second panic here would abort the process; built-in sinks do not panic.
