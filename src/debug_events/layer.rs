@@ -50,7 +50,9 @@ impl DebugEventsLayer {
 
     /// The most verbose level captured (default `TRACE`: every event). With
     /// `Level::DEBUG`, `trace!` events stay out of the buffers and are not enabled on
-    /// this layer's account.
+    /// this layer's account. (The layer still enables `DEBUG` for the request spans,
+    /// which are `DEBUG`; with `Level::INFO`, `debug!` events are turned away by
+    /// their level before any other work.)
     ///
     /// # Example
     /// ```
@@ -102,7 +104,8 @@ where
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(self.max_level)
+        // The request spans are DEBUG: they must stay enabled whatever `max_level` is.
+        Some(self.max_level.max(LevelFilter::DEBUG))
     }
 }
 
@@ -147,7 +150,7 @@ impl RequestSpan {
         if PENDING.try_with(|p| p.set(Some(target))).is_err() {
             return RequestSpan(None);
         }
-        let span = tracing::info_span!(target: "reqlog", "reqlog.request");
+        let span = tracing::debug_span!(target: "reqlog", "reqlog.request");
         // Still there: no layer took it (none installed, or the span is disabled), and
         // a span nobody buffers for is not worth entering.
         let unclaimed = PENDING.try_with(Cell::take).ok().flatten().is_some();

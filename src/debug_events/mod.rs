@@ -17,7 +17,8 @@
 //! # How it works
 //!
 //! - [`RequestLog`](crate::RequestLog) opens a span, `reqlog.request` (target `reqlog`,
-//!   level `INFO`, no fields), for each request it logs, and enters it while it calls
+//!   level `DEBUG`, so that a console showing `INFO` neither prints nor formats it; no
+//!   fields), for each request it logs, and enters it while it calls
 //!   and polls the inner service and while the response body is polled. The layer ties
 //!   the span to the request's record when the span is created.
 //! - For each event, the layer walks from the event's span up to the nearest
@@ -67,7 +68,8 @@
 //! The layer must see events that a console would filter out, so the console's level
 //! filter must be a per-layer filter (`.with_filter(..)` on its layer), not a global
 //! one (`fmt().with_max_level(..)` or an `EnvFilter` added with `.with(..)`), which
-//! would disable those events for every layer. The layer reports its own level
+//! would disable those events — and the `DEBUG` request spans, so that nothing at all
+//! is captured — for every layer. The layer reports its own level
 //! ([`DebugEventsLayer::max_level`]) to the subscriber, so `debug!` events are enabled
 //! for it while the console still shows `INFO` and above.
 //!

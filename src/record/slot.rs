@@ -413,7 +413,10 @@ impl Slot for List {
             ("level".into(), "DEBUG".into()),
             ("target".into(), "app".into()),
             ("message".into(), "x".into()),
-            ("fields".into(), FieldValue::Map(vec![("n".into(), 1u64.into())])),
+            (
+                "fields".into(),
+                FieldValue::Map(vec![("n".into(), 1u64.into())]),
+            ),
         ])])
     }
 }

@@ -91,8 +91,7 @@ impl fmt::Debug for RequestLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
         let mut d = f.debug_struct("RequestLog");
-        d
-            .field("sink", &c.sink.as_ref().map(|s| s.describe()))
+        d.field("sink", &c.sink.as_ref().map(|s| s.describe()))
             .field("trusted_proxies", &c.proxies.trusted)
             .field("trust_forwarded_header", &c.proxies.forwarded)
             .field("skip", &c.skip.is_some())
