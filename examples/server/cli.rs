@@ -16,7 +16,8 @@ Examples:
   cargo run --example server | cargo run -p reqlog-cli -- pretty
   cargo run --example server -- --log-file access.log --rotate-size 10M --gzip
   cargo run --example server -- --schema ecs --trust-proxy 10.0.0.0/8
-  cargo run --example server -- --key-file user-id.key   # then: reqlog user --key-file user-id.key EMAIL";
+  cargo run --example server -- --key-file user-id.key   # then: reqlog user --key-file user-id.key EMAIL
+  cargo run --example server -- --debug-on-error         # then: curl 'localhost:3000/payment/callback?status=error'";
 
 /// The reqlog example course site: one JSON line per request on standard output.
 #[derive(Debug, Parser)]
@@ -84,6 +85,10 @@ pub struct Args {
     /// (visitor.verified: false), without calling the site.
     #[arg(long)]
     pub block_impostors: bool,
+    /// Keep each request's tracing events (DEBUG included) and put them on the line of
+    /// a request that fails (debug.events); standard error shows INFO and above.
+    #[arg(long)]
+    pub debug_on_error: bool,
 }
 
 /// The line formats `--format` accepts.
@@ -236,6 +241,8 @@ mod tests {
         .unwrap();
         assert_eq!(a.rotate_size, Some(10 << 20));
         assert_eq!(a.schema, Schema::Ecs);
+        assert!(p(&["--debug-on-error"]).unwrap().debug_on_error);
+        assert!(!p(&[]).unwrap().debug_on_error);
         let a = p(&["--key-file", "user-id.key"]).unwrap();
         assert_eq!(a.key_file, Some(PathBuf::from("user-id.key")));
         assert!(p(&["--key-file="]).is_err());
