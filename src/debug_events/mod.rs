@@ -79,7 +79,7 @@
 //! use http::{Request, Response, StatusCode};
 //! use http_body_util::BodyExt;
 //! use reqlog::debug_events::DebugEvents;
-//! use reqlog::{sink::MemorySink, RequestLog};
+//! use reqlog::{request_log::RequestBody, sink::MemorySink, RequestLog};
 //! use tower::{service_fn, Layer, ServiceExt};
 //! use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt, Layer as _};
 //!
@@ -92,7 +92,7 @@
 //! let app = RequestLog::new()
 //!     .sink(memory.clone())
 //!     .debug_events(DebugEvents::new())
-//!     .layer(service_fn(|_req: Request<String>| async {
+//!     .layer(service_fn(|_req: Request<RequestBody<String>>| async {
 //!         tracing::debug!(provider = "fakepay", "calling the provider");
 //!         tracing::debug!(status = "timeout", "the provider did not answer");
 //!         let mut response = Response::new(String::new());
