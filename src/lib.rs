@@ -63,6 +63,8 @@
 //!   scanners and tools, and the [`Classifier`](probe::Classifier) it runs.
 //! - [`actions`]: [`UserActions`], what users do (logins, purchases…) on the request's
 //!   line, with a pseudonymous user id.
+//! - `debug_events` (feature `debug-events`): the `tracing` events of failed or slow
+//!   requests on their lines ("fingers crossed").
 //! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], a rotating file,
 //!   syslog, OTLP, `tracing`, memory, closure).
 //! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`], with
