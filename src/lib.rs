@@ -64,6 +64,8 @@
 //!   scanners and tools, and the [`Classifier`](probe::Classifier) it runs.
 //! - [`actions`]: [`UserActions`], what users do (logins, purchases…) on the request's
 //!   line, with a pseudonymous user id.
+//! - `debug_events` (feature `debug-events`): the `tracing` events of failed or slow
+//!   requests on their lines ("fingers crossed").
 //! - [`sink`]: where records go ([`sink::Sink`], [`sink::NonBlocking`], a rotating file,
 //!   syslog, OTLP, `tracing`, memory, closure).
 //! - [`format`](mod@format): how a record becomes a line ([`format::JsonLines`], with
@@ -79,6 +81,9 @@
 //!   (`http.route`) from `MatchedPath`.
 //! - `syslog`: the `Syslog` sink in [`sink`] (local socket, UDP, TCP).
 //! - `tracing`: the `TracingSink` in [`sink`], one `tracing` event per record.
+//! - `debug-events`: the `debug_events` module, "fingers crossed": the `tracing`
+//!   events of each request, buffered and put on its line (`debug.events`) only when
+//!   the request failed or was slow (a `tracing-subscriber` layer).
 //! - `otlp`: the `Otlp` sink in [`sink`], records as OpenTelemetry log records sent in
 //!   batches to a collector over OTLP/HTTP (protobuf).
 //! - `redis`: [`ProbeDetector`] state shared by many instances
@@ -90,6 +95,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod actions;
+#[cfg(feature = "debug-events")]
+pub mod debug_events;
 pub mod format;
 mod hex;
 pub mod probe;

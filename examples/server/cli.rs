@@ -17,7 +17,8 @@ Examples:
   cargo run --example server -- --log-file access.log --rotate-size 10M --gzip
   cargo run --example server -- --schema ecs --trust-proxy 10.0.0.0/8
   cargo run --example server -- --sample 20   # 1 in 20 ordinary requests, every failure
-  cargo run --example server -- --key-file user-id.key   # then: reqlog user --key-file user-id.key EMAIL";
+  cargo run --example server -- --key-file user-id.key   # then: reqlog user --key-file user-id.key EMAIL
+  cargo run --example server -- --debug-on-error         # then: curl 'localhost:3000/payment/callback?status=error'";
 
 /// The reqlog example course site: one JSON line per request on standard output.
 #[derive(Debug, Parser)]
@@ -90,6 +91,10 @@ pub struct Args {
     /// always written, successful health checks never.
     #[arg(long, value_name = "N", value_parser = parse_sample)]
     pub sample: Option<u64>,
+    /// Keep each request's tracing events (DEBUG included) and put them on the line of
+    /// a request that fails (debug.events); standard error shows INFO and above.
+    #[arg(long)]
+    pub debug_on_error: bool,
 }
 
 /// The line formats `--format` accepts.
@@ -254,6 +259,8 @@ mod tests {
         assert_eq!(a.schema, Schema::Ecs);
         assert_eq!(p(&["--sample", "20"]).unwrap().sample, Some(20));
         assert_eq!(p(&[]).unwrap().sample, None);
+        assert!(p(&["--debug-on-error"]).unwrap().debug_on_error);
+        assert!(!p(&[]).unwrap().debug_on_error);
         let a = p(&["--key-file", "user-id.key"]).unwrap();
         assert_eq!(a.key_file, Some(PathBuf::from("user-id.key")));
         assert!(p(&["--key-file="]).is_err());

@@ -34,6 +34,7 @@
 //! | `GET /courses/{course}/lectures/{lecture}` | 403 unless the session bought the course            |
 //! | `POST /purchase/{course}`                | 303 to the course page; 401 without a session         |
 //! | `GET /stream`                            | ten chunks, 100 ms apart                              |
+//! | `GET /payment/callback?status=ok\|error` | asks a fake payment provider: 200, or 502 on `error`  |
 //! | anything else                            | 404                                                   |
 //!
 //! The courses are `python-jumpstart`, `rust-for-pythonistas` and `async-in-depth`.
@@ -49,11 +50,15 @@
 //! instances on that Redis), `--crawler-ranges DIR` (operators' range files, reloaded
 //! on SIGHUP), `--resolver HOST:PORT` (DNS for crawler verification),
 //! `--block-impostors`, `--key-file FILE` (the pseudonym key, as `reqlog user --key-file`
-//! reads it), `--sample N` (tail sampling, see [`sampling`]), `--help`. Crawlers are always verified (`visitor.verified`), and their
+//! reads it), `--sample N` (tail sampling, see [`sampling`]), `--debug-on-error` (a
+//! `tracing` subscriber: INFO and above on standard error, and every request's events,
+//! DEBUG included, kept and put on the line of a request that fails — `debug.events`),
+//! `--help`. Crawlers are always verified (`visitor.verified`), and their
 //! fetches of what `/robots.txt` disallows are marked (`robots.disallowed`).
 
 mod cli;
 mod html;
+mod payment;
 mod site;
 
 use std::future::IntoFuture;
@@ -67,6 +72,7 @@ use std::time::Duration;
 use axum::http::Method;
 use axum::Router;
 use reqlog::actions::{Rule, UserActions};
+use reqlog::debug_events::DebugEvents;
 use reqlog::probe::{Block, CrawlerVerifier};
 use reqlog::sink::{NonBlocking, RotatingFile, Signal, WriterGuard};
 use reqlog::{AppStart, Keep, ProbeDetector, RequestLog};
@@ -93,6 +99,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.debug_on_error {
+        if let Err(e) = install_debug_subscriber() {
+            eprintln!("error: cannot install the tracing subscriber: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -107,6 +119,20 @@ fn main() -> ExitCode {
     // Last of all: waits until every queued line is written.
     drop(guard);
     code
+}
+
+/// `--debug-on-error`: INFO and above on standard error (its own filter, so that the
+/// layer after it still gets DEBUG events), and the debug-events layer, which keeps
+/// every request's events for its line.
+fn install_debug_subscriber() -> Result<(), tracing::subscriber::SetGlobalDefaultError> {
+    use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt, Layer};
+    let console = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(LevelFilter::INFO);
+    let subscriber = tracing_subscriber::registry()
+        .with(console)
+        .with(DebugEvents::layer());
+    tracing::subscriber::set_global_default(subscriber)
 }
 
 /// The site's state (sessions, subscribers) for a server at `base_url`; the tests use
@@ -261,6 +287,11 @@ async fn run(args: Args, sink: NonBlocking) -> ExitCode {
         // Decided on the finished record: a failing health check is still written.
         Some(n) => log.keep(sampling(n)),
         None => log.skip(|req| req.uri.path() == "/health"),
+    };
+    let log = if args.debug_on_error {
+        log.debug_events(DebugEvents::new())
+    } else {
+        log
     };
     log.log_start(
         AppStart::new("reqlog-example-courses")

@@ -135,6 +135,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/courses/{course}/lectures/{lecture}", get(lecture_page))
         .route("/purchase/{course}", post(purchase))
         .route("/stream", get(stream))
+        .route("/payment/callback", get(super::payment::callback))
         .fallback(not_found)
         .with_state(state)
 }

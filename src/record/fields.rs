@@ -10,8 +10,8 @@
 //! adding a field is one row here plus the code that fills it.
 
 use super::slot::{
-    Actions, Bool, End, Flag, Header, Ip, Method, Micros, Name, Num, Severity, Shared, Static,
-    Text, Time,
+    Actions, Bool, End, Flag, Header, Ip, List, Method, Micros, Name, Num, Severity, Shared,
+    Static, Text, Time,
 };
 
 /// Where a schema preset puts a field.
@@ -319,6 +319,18 @@ record_fields! {
     // Not an OpenTelemetry attribute (OTel puts the sampling probability in the trace
     // state, not in attributes): `sample` is a namespace it does not define.
     SampleRate: sample_rate / set_sample_rate -> Option<u64>, Num<u64>, "sample.rate",
+        ecs Keep, gcp Keep;
+    /// `debug.events`: the `tracing` events emitted while the request was handled, in
+    /// order, each an object `{time, level, target, message, fields}` — only on the line
+    /// of a request that failed or was slow, with the `debug-events` feature (see
+    /// `reqlog::debug_events`).
+    // ECS and GCP: no field of theirs holds a request's diagnostics; `debug` is a
+    // namespace neither (nor OpenTelemetry) defines, so it stays as it is.
+    DebugEvents: debug_events / set_debug_events -> &[FieldValue], List, "debug.events",
+        ecs Keep, gcp Keep;
+    /// `debug.dropped`: events of the request left out of `debug.events` because its
+    /// buffer was full (written when there was one).
+    DebugDropped: debug_dropped / set_debug_dropped -> Option<u64>, Num<u64>, "debug.dropped",
         ecs Keep, gcp Keep;
 }
 

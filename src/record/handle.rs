@@ -90,6 +90,9 @@ pub(crate) struct RecordCell {
     pub(crate) pseudonymizer: std::sync::OnceLock<Arc<crate::actions::Pseudonymizer>>,
     /// Set by `ProbeDetector`, for the application to read.
     pub(crate) verdict: std::sync::OnceLock<crate::probe::ProbeVerdict>,
+    /// The `tracing` events of the request, kept until the record is written.
+    #[cfg(feature = "debug-events")]
+    pub(crate) debug: crate::debug_events::Buffer,
 }
 
 /// The record of the request being served, shared by the layers and the handler.
@@ -132,6 +135,8 @@ impl RecordHandle {
                 client,
                 pseudonymizer: std::sync::OnceLock::new(),
                 verdict: std::sync::OnceLock::new(),
+                #[cfg(feature = "debug-events")]
+                debug: crate::debug_events::Buffer::default(),
             }),
         }
     }

@@ -386,3 +386,37 @@ impl Slot for Actions {
         Actions(vec![FieldValue::from("x")])
     }
 }
+
+/// A list set whole, once (`debug.events`: the request's buffered `tracing` events);
+/// written when it has an item.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct List(Vec<FieldValue>);
+
+impl Slot for List {
+    type In = Vec<FieldValue>;
+    type Out<'a> = &'a [FieldValue];
+    /// Replaces the list.
+    fn set(&mut self, v: Vec<FieldValue>) {
+        self.0 = v;
+    }
+    fn get<'a>(&'a self, _: &'a Arena) -> &'a [FieldValue] {
+        &self.0
+    }
+    #[inline]
+    fn value<'a>(&'a self, _: &'a Arena) -> Option<Value<'a>> {
+        (!self.0.is_empty()).then_some(Value::List(&self.0))
+    }
+    #[cfg(test)]
+    fn sample(_: &mut Arena) -> Self {
+        List(vec![FieldValue::Map(vec![
+            ("time".into(), "2026-11-24T02:30:05.123456Z".into()),
+            ("level".into(), "DEBUG".into()),
+            ("target".into(), "app".into()),
+            ("message".into(), "x".into()),
+            (
+                "fields".into(),
+                FieldValue::Map(vec![("n".into(), 1u64.into())]),
+            ),
+        ])])
+    }
+}

@@ -98,7 +98,9 @@ fn keys_are_opentelemetry_or_in_namespaces_of_our_own() {
         "outcome",
     ];
     // Checked against the registry: OpenTelemetry defines none of these namespaces.
-    const OURS: &[&str] = &["visitor", "probe", "robots", "request", "reqlog", "sample"];
+    const OURS: &[&str] = &[
+        "visitor", "probe", "robots", "request", "reqlog", "sample", "debug",
+    ];
     let mut line = Vec::new();
     JsonLines::new().format(&full(), &mut line);
     let json: serde_json::Value = serde_json::from_slice(&line).unwrap();

@@ -7,6 +7,7 @@ use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
+use super::debug::RequestSpan;
 use super::finish::{Finisher, PanicSentry};
 use crate::Outcome;
 
@@ -20,12 +21,18 @@ pin_project! {
         #[pin]
         inner: B,
         finisher: Option<Finisher>,
+        // Entered while the inner body is polled: a streaming body's events count.
+        span: RequestSpan,
     }
 }
 
 impl<B> ResponseBody<B> {
-    pub(crate) fn new(inner: B, finisher: Option<Finisher>) -> Self {
-        ResponseBody { inner, finisher }
+    pub(crate) fn new(inner: B, finisher: Option<Finisher>, span: RequestSpan) -> Self {
+        ResponseBody {
+            inner,
+            finisher,
+            span,
+        }
     }
 }
 
@@ -39,6 +46,7 @@ impl<B: Body> Body for ResponseBody<B> {
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let mut this = self.project();
         let polled = {
+            let _entered = this.span.enter();
             let _sentry = PanicSentry(this.finisher);
             this.inner.as_mut().poll_frame(cx)
         };
@@ -80,6 +88,6 @@ impl<B: Body> Body for ResponseBody<B> {
 
 impl<B: Default> Default for ResponseBody<B> {
     fn default() -> Self {
-        ResponseBody::new(B::default(), None)
+        ResponseBody::new(B::default(), None, RequestSpan::default())
     }
 }

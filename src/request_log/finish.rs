@@ -125,6 +125,9 @@ impl Finisher {
                 record.set_sample_rate(rate);
             }
         }
+        // Only now, on a kept record: a dropped one needs no events, and a kept one
+        // gets them when it failed or was slow (`debug_events::attach`).
+        super::debug::finish(&self.runtime.config, cell, &mut record);
         let sink = &self.runtime.sink;
         if std::thread::panicking() {
             // A second panic here would abort the process; built-in sinks do not panic.

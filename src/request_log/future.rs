@@ -8,6 +8,7 @@ use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
 use super::body::ResponseBody;
+use super::debug::RequestSpan;
 use super::finish::{Finisher, PanicSentry};
 use super::request_id::X_REQUEST_ID;
 use crate::Outcome;
@@ -22,6 +23,8 @@ pin_project! {
         inner: F,
         finisher: Option<Finisher>,
         request_id: Option<HeaderValue>,
+        // Entered while the inner future is polled, then handed to the body.
+        span: RequestSpan,
     }
 }
 
@@ -30,11 +33,13 @@ impl<F> ResponseFuture<F> {
         inner: F,
         finisher: Option<Finisher>,
         request_id: Option<HeaderValue>,
+        span: RequestSpan,
     ) -> Self {
         ResponseFuture {
             inner,
             finisher,
             request_id,
+            span,
         }
     }
 }
@@ -49,6 +54,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = {
+            let _entered = this.span.enter();
             let _sentry = PanicSentry(this.finisher);
             ready!(this.inner.poll(cx))
         };
@@ -71,9 +77,10 @@ where
                     }
                 }
                 let finisher = finisher.filter(|_| !body.is_end_stream());
+                let span = std::mem::take(this.span);
                 Poll::Ready(Ok(Response::from_parts(
                     parts,
-                    ResponseBody::new(body, finisher),
+                    ResponseBody::new(body, finisher, span),
                 )))
             }
             Err(e) => {

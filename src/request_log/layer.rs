@@ -61,6 +61,9 @@ pub(crate) struct Config {
     pub(crate) max_field_len: usize,
     pub(crate) set_response_id: bool,
     pub(crate) request_id_header: bool,
+    /// The debug-event buffers' settings, when they are on.
+    #[cfg(feature = "debug-events")]
+    pub(crate) debug_events: Option<crate::debug_events::DebugEvents>,
 }
 
 impl Config {
@@ -90,8 +93,8 @@ impl Default for RequestLog {
 impl fmt::Debug for RequestLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.config;
-        f.debug_struct("RequestLog")
-            .field("sink", &c.sink.as_ref().map(|s| s.describe()))
+        let mut d = f.debug_struct("RequestLog");
+        d.field("sink", &c.sink.as_ref().map(|s| s.describe()))
             .field("trusted_proxies", &c.proxies.trusted)
             .field("trust_forwarded_header", &c.proxies.forwarded)
             .field("skip", &c.skip.is_some())
@@ -108,8 +111,10 @@ impl fmt::Debug for RequestLog {
             .field("keep", &c.keep)
             .field("max_field_len", &c.max_field_len)
             .field("set_response_request_id", &c.set_response_id)
-            .field("request_id_header", &c.request_id_header)
-            .finish()
+            .field("request_id_header", &c.request_id_header);
+        #[cfg(feature = "debug-events")]
+        d.field("debug_events", &c.debug_events);
+        d.finish()
     }
 }
 
@@ -130,6 +135,8 @@ impl RequestLog {
                 max_field_len: 4096,
                 set_response_id: true,
                 request_id_header: false,
+                #[cfg(feature = "debug-events")]
+                debug_events: None,
             }),
         }
     }
@@ -401,6 +408,37 @@ impl RequestLog {
     /// ```
     pub fn request_id_header(mut self, yes: bool) -> Self {
         self.config().request_id_header = yes;
+        self
+    }
+
+    /// Keeps the `tracing` events each request emits in a bounded buffer and puts them
+    /// on its line (`debug.events`) when the request failed or was slower than
+    /// [`DebugEvents::slower_than`](crate::debug_events::DebugEvents::slower_than);
+    /// otherwise they are dropped with the request (feature `debug-events`).
+    ///
+    /// The subscriber must have the
+    /// [`DebugEvents::layer`](crate::debug_events::DebugEvents::layer): without it
+    /// nothing is buffered, and a request costs nothing more. See
+    /// [`debug_events`](crate::debug_events) for how it works and what it costs.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use reqlog::{debug_events::DebugEvents, RequestLog};
+    /// use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt, Layer as _};
+    ///
+    /// // The console shows INFO and above; DEBUG events still reach the buffers.
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(tracing_subscriber::fmt::layer().with_filter(LevelFilter::INFO))
+    ///     .with(DebugEvents::layer());
+    /// # let _ = subscriber;
+    /// // tracing::subscriber::set_global_default(subscriber)?;
+    /// let log = RequestLog::new()
+    ///     .debug_events(DebugEvents::new().slower_than(Duration::from_millis(500)));
+    /// ```
+    #[cfg(feature = "debug-events")]
+    pub fn debug_events(mut self, settings: crate::debug_events::DebugEvents) -> Self {
+        self.config().debug_events = Some(settings);
         self
     }
 

@@ -11,12 +11,14 @@
 //! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
 //! - `correlation.rs`, `trace_context.rs` — the line's id and the caller's trace, handed
 //!   to the application ([`RequestId`], [`TraceContext`]);
-//! - `start.rs` — the `reqlog.start` record.
+//! - `start.rs` — the `reqlog.start` record;
+//! - `debug.rs` — the request's span and its debug events (feature `debug-events`).
 
 mod body;
 mod capture;
 mod client_ip;
 mod correlation;
+mod debug;
 mod finish;
 mod future;
 mod grpc;

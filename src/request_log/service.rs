@@ -11,6 +11,7 @@ use super::body::ResponseBody;
 use super::capture::capture;
 use super::client_ip::{peer, resolve, Resolved};
 use super::correlation::{hand_on_request_id, trace_context};
+use super::debug::{self, RequestSpan};
 use super::finish::Finisher;
 use super::future::ResponseFuture;
 use super::grpc;
@@ -84,7 +85,7 @@ where
             let client = resolve(peer(&parts.extensions), &parts.headers, &config.proxies);
             parts.extensions.insert(Resolved(client));
             let req = Request::from_parts(parts, RequestBody::new(body, None));
-            return ResponseFuture::new(self.inner.call(req), None, None);
+            return ResponseFuture::new(self.inner.call(req), None, None, RequestSpan::default());
         }
         let mut captured = capture(&parts, config);
         let is_grpc = grpc::is_grpc(&parts);
@@ -105,8 +106,13 @@ where
             is_head,
             is_grpc,
         );
+        let span = debug::start(config, &handle);
         let req = Request::from_parts(parts, RequestBody::new(body, Some(handle)));
         let response_id = config.set_response_id.then_some(captured.request_id);
-        ResponseFuture::new(self.inner.call(req), Some(finisher), response_id)
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(req)
+        };
+        ResponseFuture::new(inner, Some(finisher), response_id, span)
     }
 }
