@@ -551,3 +551,25 @@ fn with_a_sampling_policy_kept_failures_and_slow_lines_carry_them() {
     // Kept as slow by the policy: it says why.
     assert_eq!(events(&lines[2]).len(), 2, "{}", lines[2].line());
 }
+
+#[test]
+fn the_start_record_names_the_settings() {
+    use reqlog::AppStart;
+    let memory = MemorySink::new();
+    log(
+        &memory,
+        DebugEvents::new()
+            .max_events(8)
+            .slower_than(Duration::from_millis(250)),
+    )
+    .log_start(AppStart::new("app"));
+    RequestLog::new()
+        .sink(memory.clone())
+        .log_start(AppStart::new("app"));
+    let lines = memory.records();
+    assert_eq!(
+        lines[0].str("reqlog.debug_events"),
+        Some("8 events, 16384 bytes per request; failed requests, slower than 250 ms")
+    );
+    assert_eq!(lines[1].str("reqlog.debug_events"), Some("off"));
+}

@@ -228,4 +228,16 @@ impl DebugEvents {
     pub(crate) fn limits(&self) -> Limits {
         self.limits
     }
+
+    /// The settings in words, for the `reqlog.start` record.
+    pub(crate) fn describe(&self) -> String {
+        let mut s = format!(
+            "{} events, {} bytes per request; failed requests",
+            self.limits.max_events, self.limits.max_bytes
+        );
+        if let Some(d) = self.slower_than {
+            s.push_str(&format!(", slower than {} ms", d.as_secs_f64() * 1000.0));
+        }
+        s
+    }
 }

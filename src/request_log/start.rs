@@ -113,6 +113,16 @@ impl AppStart {
                 },
             )
             .with("reqlog.max_field_len", config.max_field_len);
+        #[cfg(feature = "debug-events")]
+        {
+            record = record.with(
+                "reqlog.debug_events",
+                match &config.debug_events {
+                    Some(settings) => settings.describe(),
+                    None => "off".to_owned(),
+                },
+            );
+        }
         for (k, v) in self.fields {
             record = record.with(k, v);
         }
