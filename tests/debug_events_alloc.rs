@@ -1,0 +1,126 @@
+//! What debug events cost in heap allocations on the request's thread, for a request
+//! that emits no event: its span, and nothing for a buffer (which is made on the
+//! first event). Counted with a counting allocator; times are in `benches/debug_events.rs`.
+#![cfg(feature = "debug-events")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use reqlog::debug_events::DebugEvents;
+use reqlog::RequestLog;
+use tower::{Layer, Service, ServiceExt};
+use tracing_subscriber::layer::SubscriberExt;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        System.realloc(ptr, layout, new)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(|c| c.get())
+}
+
+/// The application: emits its events, then answers at once.
+#[derive(Clone, Copy)]
+struct Steps(usize);
+
+impl<B> Service<Request<B>> for Steps {
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: Request<B>) -> Self::Future {
+        for i in 0..self.0 {
+            tracing::debug!(i, "step");
+        }
+        std::future::ready(Ok(Response::new(Full::new(Bytes::from_static(b"ok")))))
+    }
+}
+
+/// Allocations of `n` requests through `log` around a handler that emits `events`
+/// `debug!` events, to the last body byte, on this thread.
+fn count(log: &RequestLog, n: u64, events: usize) -> u64 {
+    let mut svc = log.clone().layer(Steps(events));
+    let mut total = 0;
+    for _ in 0..n {
+        let req = Request::get("/").body(Full::new(Bytes::new())).unwrap();
+        let before = allocs();
+        let ready = ServiceExt::<Request<Full<Bytes>>>::ready(&mut svc)
+            .now_or_never()
+            .unwrap()
+            .unwrap();
+        let resp = ready.call(req).now_or_never().unwrap().unwrap();
+        let mut body = resp.into_body();
+        while let Some(frame) = body.frame().now_or_never().unwrap() {
+            drop(frame.unwrap());
+        }
+        drop(body);
+        total += allocs() - before;
+    }
+    total
+}
+
+#[test]
+fn a_request_without_events_costs_its_span_and_no_buffer() {
+    let subscriber = tracing_subscriber::registry().with(DebugEvents::layer());
+    tracing::subscriber::with_default(subscriber, || {
+        let (sink, _guard) = reqlog::sink::writer(std::io::sink());
+        let off = RequestLog::new().sink(sink.clone());
+        let on = RequestLog::new()
+            .sink(sink)
+            .debug_events(DebugEvents::new());
+        const N: u64 = 1024;
+        // Warm up: the registry's span slots, thread-local pools, lazy statics.
+        count(&off, 200, 0);
+        count(&on, 200, 0);
+        count(&on, 50, 3);
+        let (off_total, on_total) = (count(&off, N, 0), count(&on, N, 0));
+        let with_events = count(&on, N, 3);
+        let per = |t: u64| t as f64 / N as f64;
+        eprintln!(
+            "allocations per request: off {:.3}, on without events {:.3}, on with 3 events {:.3}",
+            per(off_total),
+            per(on_total),
+            per(with_events)
+        );
+        // The span's link to the record (one boxed extension); no buffer.
+        assert!(
+            on_total <= off_total + N,
+            "{} vs {}",
+            per(on_total),
+            per(off_total)
+        );
+        // Events do allocate: the buffer, and each event's text.
+        assert!(with_events > on_total);
+    });
+}
