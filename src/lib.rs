@@ -114,6 +114,8 @@ pub use request_log::{
     default_level, AppStart, Keep, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS,
     REDACTED,
 };
+#[cfg(feature = "axum")]
+pub use request_log::RouteHook;
 
 /// The README's examples, compiled as doctests so they stay true.
 #[cfg(doctest)]
