@@ -110,12 +110,12 @@ pub use probe::ProbeDetector;
 pub use record::{
     Field, FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
+#[cfg(feature = "axum")]
+pub use request_log::RouteHook;
 pub use request_log::{
     default_level, AppStart, Keep, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS,
     REDACTED,
 };
-#[cfg(feature = "axum")]
-pub use request_log::RouteHook;
 
 /// The README's examples, compiled as doctests so they stay true.
 #[cfg(doctest)]
