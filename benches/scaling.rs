@@ -62,7 +62,10 @@ fn env(name: &str, default: u64) -> u64 {
 
 /// Serves `stack` on a loopback port with `threads` runtime workers until the returned
 /// runtime is dropped; also returns the sink, to read its counters.
-fn serve(stack: &str, threads: usize) -> (tokio::runtime::Runtime, SocketAddr, Option<NonBlocking>) {
+fn serve(
+    stack: &str,
+    threads: usize,
+) -> (tokio::runtime::Runtime, SocketAddr, Option<NonBlocking>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -128,7 +131,12 @@ where
 
 /// One keep-alive connection sending requests until `stop`, counting answers while
 /// `counting`.
-async fn connection(addr: SocketAddr, counting: Arc<AtomicBool>, stop: Arc<AtomicBool>, done: Arc<AtomicU64>) {
+async fn connection(
+    addr: SocketAddr,
+    counting: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicU64>,
+) {
     let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     stream.set_nodelay(true).expect("nodelay");
     let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -137,17 +145,26 @@ async fn connection(addr: SocketAddr, counting: Arc<AtomicBool>, stop: Arc<Atomi
     tokio::spawn(conn);
     let mut i = 0u64;
     while !stop.load(Ordering::Relaxed) {
-        let path = if i % 2 == 0 { "/" } else { "/courses/python-jumpstart" };
+        let path = if i % 2 == 0 {
+            "/"
+        } else {
+            "/courses/python-jumpstart"
+        };
         i += 1;
         let req = Request::get(path)
             .header("host", "localhost")
-            .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0")
+            .header(
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+            )
             .body(Empty::<bytes::Bytes>::new())
             .expect("a request");
         if send.ready().await.is_err() {
             return;
         }
-        let Ok(resp) = send.send_request(req).await else { return };
+        let Ok(resp) = send.send_request(req).await else {
+            return;
+        };
         if resp.into_body().collect().await.is_err() {
             return;
         }
@@ -176,7 +193,12 @@ fn measure(stack: &str, threads: usize, secs: u64) -> (f64, u64, u64) {
                 rt.block_on(async {
                     let tasks: Vec<_> = (0..conns)
                         .map(|_| {
-                            tokio::spawn(connection(addr, counting.clone(), stop.clone(), done.clone()))
+                            tokio::spawn(connection(
+                                addr,
+                                counting.clone(),
+                                stop.clone(),
+                                done.clone(),
+                            ))
                         })
                         .collect();
                     for t in tasks {
@@ -232,7 +254,13 @@ fn main() {
         }
     }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!("# load average after: {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    println!(
+        "# load average after: {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     println!("server_threads\tstack\trequests_per_s\tof_bare\tgain_from_2nd_thread");
     let median = |threads: usize, stack: &str| {
         let mut v: Vec<f64> = runs

@@ -20,12 +20,12 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::net::SocketAddr;
 
+use axum::handler::Handler;
 use axum::routing::{get, post};
 use axum::Router;
 use futures_util::FutureExt;
 use http::{Method, Request};
 use http_body_util::BodyExt;
-use axum::handler::Handler;
 use reqlog::actions::{UserActions, UserActionsService};
 use reqlog::probe::{ProbeDetector, ProbeDetectorService};
 use reqlog::request_log::{RequestLogService, ResponseBody};
