@@ -136,3 +136,14 @@ async fn without_request_log_the_hook_does_nothing() {
         .unwrap();
     assert_eq!(resp.status(), 200);
 }
+
+#[tokio::test]
+async fn with_request_log_inside_too_the_route_is_taken_once() {
+    let memory = MemorySink::new();
+    let app = routes(true).layer(layers!(memory, 12));
+    let line = line(app, &memory, Method::GET, "/courses/rust").await;
+    // Capped by the inside layer; the hook left it.
+    let [inside, _] = both(Method::GET, "/courses/rust", 12).await;
+    assert!(line.str("http.route").unwrap().ends_with("…[truncated]"));
+    assert_eq!(line.str("http.route"), inside.str("http.route"));
+}

@@ -96,8 +96,11 @@ where
         {
             if !handle.is_finished() {
                 let mut record = handle.lock();
-                let route = record.push_text(route.as_str());
-                record.set_route(route);
+                // A `RequestLog` inside the router already took it, capped.
+                if record.route().is_none() {
+                    let route = record.push_text(route.as_str());
+                    record.set_route(route);
+                }
             }
         }
         self.inner.call(req)
