@@ -7,7 +7,9 @@
 //! - `stacks serve STACK ADDR` — an axum server on ADDR for `wrk`, until killed.
 //!
 //! STACK is `bare` (axum alone), `reqlog` (`RequestLog`), `full` (`UserActions` +
-//! `ProbeDetector` + `RequestLog`), `keep1` and `keep20` (`RequestLog` with a tail
+//! `ProbeDetector` + `RequestLog` in one `Router::layer`), `outside` (the same three
+//! around the whole router, each handler reporting its route with `RouteHook`, served
+//! by `axum::serve`, which wants axum's `Body` both ways), `keep1` and `keep20` (`RequestLog` with a tail
 //! sampling policy that keeps every request, or one in 20 of each route: what `keep`
 //! adds, and what it saves) or `trace` (tower-http `TraceLayer` with a
 //! tracing-subscriber JSON formatter on a tracing-appender non-blocking writer).
@@ -18,15 +20,17 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::net::SocketAddr;
 
+use axum::handler::Handler;
 use axum::routing::{get, post};
 use axum::Router;
 use futures_util::FutureExt;
 use http::{Method, Request};
 use http_body_util::BodyExt;
-use reqlog::actions::UserActions;
-use reqlog::probe::ProbeDetector;
+use reqlog::actions::{UserActions, UserActionsService};
+use reqlog::probe::{ProbeDetector, ProbeDetectorService};
+use reqlog::request_log::{RequestLogService, ResponseBody};
 use reqlog::sink::NonBlocking;
-use reqlog::RequestLog;
+use reqlog::{RequestLog, RouteHook};
 use tower::{Service, ServiceExt};
 
 struct Counting;
@@ -52,7 +56,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const STACKS: [&str; 6] = ["bare", "reqlog", "full", "keep1", "keep20", "trace"];
+const STACKS: [&str; 7] = [
+    "bare", "reqlog", "full", "outside", "keep1", "keep20", "trace",
+];
 
 /// Keeps the loggers' writer guards alive for the life of the process.
 struct Guards(#[allow(dead_code)] Vec<Box<dyn std::any::Any>>);
@@ -90,17 +96,62 @@ async fn home() -> axum::response::Html<&'static str> {
     axum::response::Html("<!doctype html><h1>Courses</h1><p>Learn Python and Rust.</p>")
 }
 
+async fn thanks() -> &'static str {
+    "thanks"
+}
+
 fn routes() -> Router {
     Router::new()
         .route("/", get(home))
         .route("/courses/{course}", get(home))
-        .route("/newsletter/subscribe", post(|| async { "thanks" }))
+        .route("/newsletter/subscribe", post(thanks))
+}
+
+/// [`routes`], each handler reporting its route to a `RequestLog` outside the router.
+fn hooked_routes() -> Router {
+    Router::new()
+        .route("/", get(home.layer(RouteHook)))
+        .route("/courses/{course}", get(home.layer(RouteHook)))
+        .route("/newsletter/subscribe", post(thanks.layer(RouteHook)))
+}
+
+/// The `outside` stack: what `axum::serve` runs.
+type Outside = tower::util::MapResponse<
+    RequestLogService<ProbeDetectorService<UserActionsService<Router>>>,
+    fn(http::Response<ResponseBody<axum::body::Body>>) -> axum::response::Response,
+>;
+
+/// A stack: a router, or the layers around one.
+#[derive(Clone)]
+enum App {
+    Router(Router),
+    Outside(Outside),
+}
+
+fn outside(sink: NonBlocking) -> Outside {
+    let to_body: fn(http::Response<ResponseBody<axum::body::Body>>) -> axum::response::Response =
+        |r| r.map(axum::body::Body::new);
+    tower::ServiceBuilder::new()
+        .map_response(to_body)
+        .layer(RequestLog::new().sink(sink))
+        .layer(ProbeDetector::new())
+        .layer(UserActions::new().rule(
+            Method::POST,
+            "/newsletter/subscribe",
+            "newsletter.subscribe",
+        ))
+        .service(hooked_routes().with_state(()))
 }
 
 /// The app with the chosen logging stack, and the guards to keep.
-fn app(stack: &str) -> (Router, Guards) {
+fn app(stack: &str) -> (App, Guards) {
     let mut guards: Vec<Box<dyn std::any::Any>> = Vec::new();
     let router = match stack {
+        "outside" => {
+            let (sink, guard) = NonBlocking::builder().finish(log_file());
+            guards.push(Box::new(guard));
+            return (App::Outside(outside(sink)), Guards(guards));
+        }
         "bare" => routes(),
         "keep1" | "keep20" => {
             let (sink, guard) = NonBlocking::builder().finish(log_file());
@@ -158,7 +209,7 @@ fn app(stack: &str) -> (Router, Guards) {
     // What `axum::serve` runs: `into_make_service*` calls `with_state(())`, which builds
     // each handler's route (and applies the layers) once. A `Router` called without it
     // rebuilds them on every request, a cost no server pays.
-    (router.with_state(()), Guards(guards))
+    (App::Router(router.with_state(())), Guards(guards))
 }
 
 /// The paths requested in turn: `/` and a course page, or `STACKS_PATH` (e.g.
@@ -191,7 +242,21 @@ fn request(i: u64) -> Request<axum::body::Body> {
 }
 
 /// One request to its last body byte, on this thread (everything is ready at once).
-fn drive(svc: &mut Router, req: Request<axum::body::Body>) {
+fn drive(app: &mut App, req: Request<axum::body::Body>) {
+    match app {
+        App::Router(svc) => drive_one(svc, req),
+        App::Outside(svc) => drive_one(svc, req),
+    }
+}
+
+fn drive_one<S>(svc: &mut S, req: Request<axum::body::Body>)
+where
+    S: Service<
+        Request<axum::body::Body>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+    >,
+{
     let ready = ServiceExt::<Request<axum::body::Body>>::ready(svc)
         .now_or_never()
         .expect("ready")
@@ -240,15 +305,29 @@ fn serve(stack: &str, addr: SocketAddr) {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let (router, _guards) = app(stack);
+        let (app, _guards) = app(stack);
         let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
         eprintln!("serving `{stack}` on http://{addr}");
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
+        match app {
+            App::Router(router) => axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve"),
+            App::Outside(svc) => {
+                // What `into_make_service_with_connect_info` does for a router: the
+                // peer in `ConnectInfo`, one extension entry per request as there.
+                let make = tower::service_fn(
+                    move |stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>| {
+                        let peer = axum::extract::ConnectInfo(*stream.remote_addr());
+                        let svc = tower::Layer::layer(&axum::Extension(peer), svc.clone());
+                        std::future::ready(Ok::<_, std::convert::Infallible>(svc))
+                    },
+                );
+                axum::serve(listener, make).await.expect("serve")
+            }
+        }
     });
 }
 

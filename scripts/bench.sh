@@ -5,9 +5,13 @@
 #   3. valgrind callgrind: instructions per request over all threads;
 #   4. wrk over loopback: requests/s and p99 latency for GET / and a 404 probe path,
 #      server and load generator pinned to different cores, stacks interleaved,
-#      several rounds, medians.
+#      several rounds, medians;
+#   5. scaling with cores (benches/scaling.rs): requests/s with 1 and 2 server
+#      threads under concurrent clients, bare / RequestLog / full stack.
 # Stacks: bare axum, RequestLog alone, the full stack (UserActions + ProbeDetector +
-# RequestLog), TraceLayer with a JSON subscriber on a non-blocking writer.
+# RequestLog) in one Router::layer, the same around the whole router with RouteHook
+# on the handlers (`outside`), TraceLayer with a JSON subscriber on a non-blocking
+# writer.
 #
 # Usage: scripts/bench.sh            full run (about 10 minutes on 2 cores);
 #                                    ROUNDS=3 DUR=5s shorten the wrk part
@@ -20,7 +24,7 @@ QUICK=${QUICK:-0}
 OUT=target/bench
 mkdir -p "$OUT"
 RESULTS=$OUT/results.md
-STACKS=(bare reqlog full trace)
+STACKS=(bare reqlog full outside trace)
 need() { command -v "$1" >/dev/null || { echo "bench.sh: $1 not found (Debian package $2)"; exit 1; }; }
 need valgrind valgrind
 need wrk wrk
@@ -133,7 +137,7 @@ print()
 print("| stack | path | requests/s | p99 latency | of bare axum's requests/s |")
 print("| --- | --- | --- | --- | --- |")
 med = {}
-for s in ["bare", "reqlog", "full", "trace"]:
+for s in ["bare", "reqlog", "full", "outside", "trace"]:
     for p in ["/", "/wp-login.php"]:
         sel = [r for r in rows if r[1] == s and r[2] == p]
         if not sel:
@@ -144,6 +148,21 @@ for s in ["bare", "reqlog", "full", "trace"]:
         base = med.get(("bare", p), rps)
         print(f"| {s} | `{p}` | {rps:,.0f} | {p99:.2f} ms | {100 * rps / base:.1f} % |")
 PY
+echo "== 5. scaling with cores (cargo bench --bench scaling)"
+SCALING_SECS=$([ "$QUICK" = 1 ] && echo 1 || echo 5)
+SCALING_ROUNDS=$([ "$QUICK" = 1 ] && echo 1 || echo "${SCALING_ROUNDS:-3}") \
+  cargo bench --bench scaling -- "$SCALING_SECS" | tee "$OUT/scaling.tsv"
+{
+  echo ""
+  echo "## Scaling with cores (benches/scaling.rs, loopback, clients on the same machine)"
+  echo ""
+  grep '^#' "$OUT/scaling.tsv" | sed 's/^# /- /'
+  echo ""
+  echo "| server threads | stack | requests/s | of bare | gain from a 2nd thread |"
+  echo "| --- | --- | --- | --- | --- |"
+  grep -v '^#' "$OUT/scaling.tsv" | awk -F'\t' 'NR>1 {printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}'
+} >> "$RESULTS"
+
 echo ""
 echo "Results in $RESULTS"
 cat "$RESULTS"

@@ -78,7 +78,8 @@
 //! # Features
 //!
 //! - `axum`: read the peer address from `ConnectInfo<SocketAddr>` and the route
-//!   (`http.route`) from `MatchedPath`.
+//!   (`http.route`) from `MatchedPath`; `RouteHook` reports the route to a
+//!   `RequestLog` around the whole router (README, "Setting up with axum").
 //! - `syslog`: the `Syslog` sink in [`sink`] (local socket, UDP, TCP).
 //! - `tracing`: the `TracingSink` in [`sink`], one `tracing` event per record.
 //! - `debug-events`: the `debug_events` module, "fingers crossed": the `tracing`
@@ -110,6 +111,8 @@ pub use probe::ProbeDetector;
 pub use record::{
     Field, FieldError, FieldValue, Level, Outcome, Record, RecordHandle, Value, RESERVED_KEYS,
 };
+#[cfg(feature = "axum")]
+pub use request_log::RouteHook;
 pub use request_log::{
     default_level, AppStart, Keep, RequestId, RequestLog, TraceContext, DEFAULT_REDACTED_PARAMS,
     REDACTED,

@@ -10,8 +10,11 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use reqlog::RequestLog;
-use tower::{Service, ServiceExt};
+use reqlog::actions::UserActions;
+use reqlog::probe::ProbeDetector;
+use reqlog::{RequestLog, RouteHook};
+use tower::layer::util::{Identity, Stack};
+use tower::{Service, ServiceBuilder, ServiceExt};
 
 struct Counting;
 
@@ -55,23 +58,47 @@ fn request() -> Request<Full<Bytes>> {
     req
 }
 
+/// The request as `axum::serve` hands it to the router: the peer in `ConnectInfo`.
+fn axum_request() -> Request<Full<Bytes>> {
+    let mut req = request();
+    let peer = req
+        .extensions_mut()
+        .remove::<std::net::SocketAddr>()
+        .unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    req
+}
+
 /// Runs one request through `svc` to the last body byte, on this thread, and returns
 /// the allocations made while doing so (the request is built before counting).
 fn count<S, B>(svc: &mut S) -> u64
 where
     S: Service<Request<Full<Bytes>>, Response = Response<B>, Error = Infallible>,
-    B: http_body::Body + Unpin,
+    B: http_body::Body,
     B::Error: std::fmt::Debug,
 {
-    let req = request();
+    count_with(svc, request)
+}
+
+/// [`count`] with the request `make` builds.
+fn count_with<S, B>(svc: &mut S, make: fn() -> Request<Full<Bytes>>) -> u64
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<B>, Error = Infallible>,
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    let req = make();
     let before = allocs();
     let ready = svc.ready().now_or_never().unwrap().unwrap();
     let resp = ready.call(req).now_or_never().unwrap().unwrap();
-    let mut body = resp.into_body();
-    while let Some(frame) = body.frame().now_or_never().unwrap() {
-        drop(frame.unwrap());
+    {
+        // Dropped before counting ends: the line may be written at the drop.
+        let mut body = std::pin::pin!(resp.into_body());
+        while let Some(frame) = body.frame().now_or_never().unwrap() {
+            drop(frame.unwrap());
+        }
     }
-    drop(body);
     allocs() - before
 }
 
@@ -128,4 +155,100 @@ fn request_log_adds_at_most_three_allocations_per_request() {
         logged_total - bare_total <= 3 * N + N / 256,
         "RequestLog added {added} allocations per request"
     );
+}
+
+/// The application under axum, as the benches serve it: handlers are zero-sized, so
+/// axum's per-route box costs nothing to clone. With `hook`, each handler reports its
+/// route with [`RouteHook`].
+fn routes(hook: bool) -> axum::Router {
+    use axum::handler::Handler;
+    use axum::routing::{get, post};
+    async fn course() -> axum::response::Html<&'static str> {
+        axum::response::Html("<h1>course</h1>")
+    }
+    async fn thanks() -> &'static str {
+        "thanks"
+    }
+    let router = axum::Router::new();
+    let router = if hook {
+        router
+            .route("/courses/{course}", get(course.layer(RouteHook)))
+            .route("/newsletter/subscribe", post(thanks.layer(RouteHook)))
+    } else {
+        router
+            .route("/courses/{course}", get(course))
+            .route("/newsletter/subscribe", post(thanks))
+    };
+    // What `axum::serve` runs (see benches/stacks.rs).
+    router.with_state(())
+}
+
+/// `ServiceBuilder`'s type for the three layers.
+type FullStack =
+    ServiceBuilder<Stack<UserActions, Stack<ProbeDetector, Stack<RequestLog, Identity>>>>;
+
+/// The three layers, outermost first.
+fn full_stack(sink: reqlog::sink::NonBlocking) -> FullStack {
+    ServiceBuilder::new()
+        .layer(RequestLog::new().sink(sink))
+        .layer(ProbeDetector::new())
+        .layer(UserActions::new().rule(
+            http::Method::POST,
+            "/newsletter/subscribe",
+            "newsletter.subscribe",
+        ))
+}
+
+/// Allocations per request over `N` requests, after a warm-up.
+fn per_request<S, B>(svc: &mut S) -> u64
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<B>, Error = Infallible>,
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    for _ in 0..100 {
+        count_with(svc, axum_request);
+    }
+    (0..N).map(|_| count_with(svc, axum_request)).sum()
+}
+
+const N: u64 = 1024;
+
+/// The full stack (RequestLog + ProbeDetector + UserActions) under axum. The request
+/// body is not axum's `Body` (as hyper's `Incoming` is not): the router boxes it once
+/// with or without reqlog.
+#[test]
+fn full_stack_outside_the_router_with_route_hooks_adds_at_most_three_allocations() {
+    let (sink, _guard) = reqlog::sink::writer(std::io::sink());
+    let mut bare = routes(false);
+    // The setup before issue #19: the three layers in one `Router::layer`.
+    let mut inside = routes(false).layer(full_stack(sink.clone()));
+    // Around the router, without the route.
+    let mut outside = full_stack(sink.clone()).service(routes(false));
+    // Around the router, each handler reporting its route: the recommended setup.
+    let mut hooked = full_stack(sink.clone()).service(routes(true));
+    // Around the router, the route from one `Router::route_layer`.
+    let mut route_layer = full_stack(sink).service(routes(false).route_layer(RouteHook));
+
+    let bare_total = per_request(&mut bare);
+    let added = |total: u64| (total - bare_total) as f64 / N as f64;
+    let inside_added = added(per_request(&mut inside));
+    let outside_added = added(per_request(&mut outside));
+    let hooked_total = per_request(&mut hooked);
+    let hooked_added = added(hooked_total);
+    let route_layer_added = added(per_request(&mut route_layer));
+    eprintln!(
+        "allocations per request under axum: bare {:.3}; added by the full stack: \
+         inside the router {inside_added:.3}, outside {outside_added:.3}, outside with \
+         RouteHook on the handlers {hooked_added:.3}, outside with \
+         Router::route_layer(RouteHook) {route_layer_added:.3}",
+        bare_total as f64 / N as f64,
+    );
+    // RequestLog's three (see above) and the id slab; nothing from axum or the hook.
+    assert!(
+        hooked_total - bare_total <= 3 * N + N / 256,
+        "the full stack outside the router with RouteHook added {hooked_added}"
+    );
+    assert!(hooked_added < inside_added);
+    assert!(hooked_added <= route_layer_added);
 }

@@ -43,7 +43,7 @@ async fn combined_log(name: &str, requests: &[String]) -> PathBuf {
     let (sink, guard) = NonBlocking::builder().format(Combined).finish(file);
     let state = server::site_state("http://127.0.0.1");
     let app = server::app(state, RequestLog::new().sink(sink));
-    let addr = serve_axum(app).await;
+    let addr = serve_axum_service(app).await;
     for target in requests {
         fetch(addr, target).await;
     }

@@ -10,7 +10,6 @@ mod support;
 mod server;
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex};
 
 use reqlog::format::{Combined, Format, JsonLines, Logfmt};
@@ -47,14 +46,11 @@ async fn load_then_shut_down(sink: NonBlocking, guard: WriterGuard) {
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = stop_rx.await;
-        })
-        .await
+        axum::serve(listener, server::WithPeer(app))
+            .with_graceful_shutdown(async {
+                let _ = stop_rx.await;
+            })
+            .await
     });
     let mut clients = Vec::new();
     for c in 0..CLIENTS {
@@ -203,7 +199,7 @@ async fn a_stalled_writer_does_not_hold_requests_and_drops_are_reported() {
         server::site_state("http://x"),
         RequestLog::new().sink(sink.clone()),
     );
-    let addr = serve_axum(app).await;
+    let addr = serve_axum_service(app).await;
     // The writer is stuck: every request must still be answered.
     for i in 0..400 {
         let (status, _) = fetch(addr, &format!("/?i={i} HTTP/1.1")).await;

@@ -18,7 +18,6 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use axum::Router;
 use http_body_util::BodyExt;
 use reqlog::probe::Block;
 use reqlog::sink::MemorySink;
@@ -138,7 +137,7 @@ fn request(i: usize, rng: &mut Rng) -> (Request<Body>, Kind, SocketAddr) {
 /// The example's router, plus a route that fails with a 500, under its layers: the
 /// example's `--sample 20` policy, a detector that blocks known scanners, the
 /// example's user actions.
-fn site(memory: &MemorySink) -> Router {
+fn site(memory: &MemorySink) -> example::Site {
     let state = example::site_state("http://127.0.0.1:3000");
     let routes = example::routes(state).route(
         "/boom",

@@ -1091,8 +1091,6 @@ fn lines_from_reqlogs_own_formats_read_back_the_same() {
 
 #[test]
 fn demo_traffic_against_the_example_server_fills_the_report() {
-    use std::net::SocketAddr;
-
     let dir = temp_dir("demo");
     let log_path = dir.join("access.log");
     let file = std::fs::File::create(&log_path).unwrap();
@@ -1105,10 +1103,7 @@ fn demo_traffic_against_the_example_server_fills_the_report() {
             .sink(sink)
             .trust_proxies(["127.0.0.1/32".parse().unwrap()]);
         let app = server::app(server::site_state(&format!("http://{addr}")), log);
-        tokio::spawn(async move {
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            axum::serve(listener, app).await
-        });
+        tokio::spawn(async move { axum::serve(listener, server::WithPeer(app)).await });
         addr
     });
     let args = [

@@ -60,6 +60,9 @@ mod cli;
 mod html;
 mod payment;
 mod site;
+mod stack;
+
+pub use stack::{with_layers, Site, WithPeer};
 
 use std::future::IntoFuture;
 use std::io::IsTerminal;
@@ -78,7 +81,6 @@ use reqlog::sink::{NonBlocking, RotatingFile, Signal, WriterGuard};
 use reqlog::{AppStart, Keep, ProbeDetector, RequestLog};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use tower::ServiceBuilder;
 
 use cli::{Args, LogFormat};
 use site::AppState;
@@ -143,16 +145,16 @@ pub fn site_state(base_url: &str) -> AppState {
 
 /// The site with its layer stack; the integration tests build the same shape.
 ///
-pub fn app(state: AppState, log: RequestLog) -> Router {
+pub fn app(state: AppState, log: RequestLog) -> Site {
     let detector = ProbeDetector::new().robots_txt(&site::robots_txt(state.base_url()));
     app_with(state, log, detector)
 }
 
 /// The site with a given probe detector (the `--block-scanners` one, say).
 ///
-/// The three layers go in one `ServiceBuilder`, outermost first: axum boxes a route
-/// once per `.layer(..)` call, so one call for the three is cheaper than three calls.
-pub fn app_with(state: AppState, log: RequestLog, detector: ProbeDetector) -> Router {
+/// The three layers wrap the whole router (`stack.rs`): cheaper than `Router::layer`,
+/// and each handler reports its route with `RouteHook` (`site.rs`).
+pub fn app_with(state: AppState, log: RequestLog, detector: ProbeDetector) -> Site {
     app_with_actions(state, log, detector, user_actions())
 }
 
@@ -162,28 +164,13 @@ pub fn app_with_actions(
     log: RequestLog,
     detector: ProbeDetector,
     actions: UserActions,
-) -> Router {
+) -> Site {
     with_layers(site::routes(state), log, detector, actions)
 }
 
 /// The site's routes, without the layers (tests add routes of their own to them).
 pub fn routes(state: AppState) -> Router {
     site::routes(state)
-}
-
-/// Puts the layer stack on `routes`.
-pub fn with_layers(
-    routes: Router,
-    log: RequestLog,
-    detector: ProbeDetector,
-    actions: UserActions,
-) -> Router {
-    routes.layer(
-        ServiceBuilder::new()
-            .layer(log) // one line per request
-            .layer(detector) // probes, crawlers, scanners
-            .layer(actions), // what users do
-    )
 }
 
 /// The `--sample N` policy: every failure, probe, blocked client, user action and
@@ -366,15 +353,12 @@ fn crawler_verifier(
 
 /// Serves until SIGINT or SIGTERM, then drains for at most [`GRACE`]. A second signal
 /// while draining exits at once.
-async fn serve(listener: TcpListener, app: Router) -> ExitCode {
+async fn serve(listener: TcpListener, app: Site) -> ExitCode {
     let stop = Arc::new(Notify::new());
     let stopped = stop.clone();
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move { stopped.notified().await })
-    .into_future();
+    let server = axum::serve(listener, WithPeer(app))
+        .with_graceful_shutdown(async move { stopped.notified().await })
+        .into_future();
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return exit_code(result),

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Form, Path, State};
+use axum::handler::Handler;
 use axum::http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -18,6 +19,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use reqlog::actions::Actions;
+use reqlog::RouteHook;
 
 use super::html;
 
@@ -123,19 +125,27 @@ impl AppState {
 
 /// The site's routes, without the logging layers (see `app` in `main.rs`).
 pub fn routes(state: AppState) -> Router {
+    // `RouteHook` on each handler: the route on the line, with the logging layers
+    // around the whole router (`stack.rs`).
     Router::new()
-        .route("/", get(home))
-        .route("/health", get(|| async { "ok" }))
-        .route("/robots.txt", get(robots))
-        .route("/sitemap.xml", get(sitemap))
-        .route("/account/login", post(login))
-        .route("/account/logout", post(logout))
-        .route("/newsletter/subscribe", post(subscribe))
-        .route("/courses/{course}", get(course_page))
-        .route("/courses/{course}/lectures/{lecture}", get(lecture_page))
-        .route("/purchase/{course}", post(purchase))
-        .route("/stream", get(stream))
-        .route("/payment/callback", get(super::payment::callback))
+        .route("/", get(home.layer(RouteHook)))
+        .route("/health", get((|| async { "ok" }).layer(RouteHook)))
+        .route("/robots.txt", get(robots.layer(RouteHook)))
+        .route("/sitemap.xml", get(sitemap.layer(RouteHook)))
+        .route("/account/login", post(login.layer(RouteHook)))
+        .route("/account/logout", post(logout.layer(RouteHook)))
+        .route("/newsletter/subscribe", post(subscribe.layer(RouteHook)))
+        .route("/courses/{course}", get(course_page.layer(RouteHook)))
+        .route(
+            "/courses/{course}/lectures/{lecture}",
+            get(lecture_page.layer(RouteHook)),
+        )
+        .route("/purchase/{course}", post(purchase.layer(RouteHook)))
+        .route("/stream", get(stream.layer(RouteHook)))
+        .route(
+            "/payment/callback",
+            get(super::payment::callback.layer(RouteHook)),
+        )
         .fallback(not_found)
         .with_state(state)
 }

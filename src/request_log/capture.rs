@@ -163,6 +163,39 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
     }
 }
 
+/// Settles a route reported after the record was begun (a [`RouteHook`] inside the
+/// router, `RequestLog` outside it), before the record is judged and written:
+/// `http.route` capped as [`capture`] caps it, and `url.path` redacted again with the
+/// route when the route names a sensitive parameter (`/reset/{token}`), so the line is
+/// the one `RequestLog` inside the router would have written. Redaction keeps the
+/// path's segments, so the route's segments still line up with them. Allocates only
+/// for such a route, or one longer than the cap.
+///
+/// [`RouteHook`]: super::RouteHook
+pub(crate) fn settle_route(record: &mut Record, config: &Config) {
+    let Some(route) = record.route() else { return };
+    let cap = config.max_field_len;
+    let secret = config.redactor.route_has_secret(route);
+    if route.len() <= cap && !secret {
+        return;
+    }
+    let route = route.to_owned();
+    let (route, route_cut) = cut_str(&route, cap);
+    if secret {
+        let path = record.path().unwrap_or_default().to_owned();
+        let text = &mut record.text;
+        let start = text.mark();
+        config.redactor.write_path(text.buf(), &path, Some(route));
+        let path = finish_capped(text, start, cap, false);
+        record.set_path(path);
+    }
+    let text = &mut record.text;
+    let start = text.mark();
+    text.buf().push_str(route);
+    let route = finish_capped(text, start, cap, route_cut);
+    record.set_route(route);
+}
+
 /// `url.scheme`: the request's own (an absolute URI, HTTP/2's `:scheme`), else what a
 /// trusted proxy says in `X-Forwarded-Proto`, else `http`.
 fn scheme(parts: &Parts, from_proxy: bool, forwarded: Option<&HeaderValue>) -> &'static str {

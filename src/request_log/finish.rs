@@ -24,6 +24,9 @@ pub(crate) struct Finisher {
     unread_body_is_ok: bool,
     /// For a gRPC call, its status once the head or the trailers gave it.
     grpc: Option<grpc::Call>,
+    /// The record was begun without a route: one reported later (a `RouteHook`) is
+    /// settled before the record is judged.
+    late_route: bool,
     done: bool,
 }
 
@@ -34,6 +37,7 @@ impl Finisher {
         start: Instant,
         is_head: bool,
         is_grpc: bool,
+        late_route: bool,
     ) -> Finisher {
         Finisher {
             handle,
@@ -44,6 +48,7 @@ impl Finisher {
             body_bytes: 0,
             unread_body_is_ok: is_head,
             grpc: is_grpc.then(grpc::Call::default),
+            late_route,
             done: false,
         }
     }
@@ -82,6 +87,9 @@ impl Finisher {
             return;
         }
         let mut record = self.handle.lock();
+        if self.late_route {
+            super::capture::settle_route(&mut record, &self.runtime.config);
+        }
         if let Some(status) = self.status {
             record.set_status(status);
             record.set_response_body_size(self.body_bytes);

@@ -11,6 +11,8 @@
 //! - `capture.rs`, `client_ip.rs`, `redact.rs`, `request_id.rs` — what goes in the record;
 //! - `correlation.rs`, `trace_context.rs` — the line's id and the caller's trace, handed
 //!   to the application ([`RequestId`], [`TraceContext`]);
+//! - `route_hook.rs` — axum's matched route, for a `RequestLog` outside the router
+//!   ([`RouteHook`], feature `axum`);
 //! - `start.rs` — the `reqlog.start` record;
 //! - `debug.rs` — the request's span and its debug events (feature `debug-events`).
 
@@ -27,6 +29,8 @@ mod layer;
 mod redact;
 mod request_body;
 mod request_id;
+#[cfg(feature = "axum")]
+mod route_hook;
 mod service;
 mod start;
 mod trace_context;
@@ -41,6 +45,8 @@ pub(crate) use redact::write_redacting_emails;
 pub use redact::{DEFAULT_REDACTED_PARAMS, REDACTED};
 pub use request_body::RequestBody;
 pub use request_id::RequestId;
+#[cfg(feature = "axum")]
+pub use route_hook::{RouteHook, RouteHookService};
 pub use service::RequestLogService;
 pub use start::AppStart;
 pub use trace_context::TraceContext;

@@ -92,6 +92,7 @@ where
         if is_grpc {
             grpc::describe(&mut captured.record, parts.uri.path());
         }
+        let late_route = captured.record.route().is_none();
         let handle = RecordHandle::new(captured.record, captured.client);
         let is_head = parts.method == http::Method::HEAD;
         parts.extensions.insert(handle.clone());
@@ -105,6 +106,7 @@ where
             start,
             is_head,
             is_grpc,
+            late_route,
         );
         let span = debug::start(config, &handle);
         let req = Request::from_parts(parts, RequestBody::new(body, Some(handle)));

@@ -70,6 +70,35 @@ pub async fn serve_axum(router: axum::Router) -> SocketAddr {
     addr
 }
 
+/// Serves any axum-typed service as `axum::serve` serves a router, with
+/// `ConnectInfo<SocketAddr>` (the example site, whose layers wrap its router).
+pub async fn serve_axum_service<S>(service: S) -> SocketAddr
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let make = tower::service_fn(
+        move |stream: axum::serve::IncomingStream<'_, TcpListener>| {
+            let peer = axum::extract::ConnectInfo(*stream.remote_addr());
+            let svc = tower::Layer::layer(&axum::Extension(peer), service.clone());
+            std::future::ready(Ok::<_, Infallible>(svc))
+        },
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, make).await;
+    });
+    addr
+}
+
 /// A raw HTTP/1.1 exchange: sends `request` bytes as they are, reads until the server
 /// closes (send `Connection: close`). Returns the raw response.
 pub async fn raw(addr: SocketAddr, request: &[u8]) -> Vec<u8> {

@@ -127,7 +127,7 @@ impl Redactor {
     /// routes and every request repeats one: the answer is kept per thread (per
     /// redactor, at most `ROUTE_CACHE` routes), so checking a parameter's name against
     /// every rule happens once per route, not once per request.
-    fn route_has_secret(&self, route: &str) -> bool {
+    pub(crate) fn route_has_secret(&self, route: &str) -> bool {
         if memchr::memchr3(b'{', b':', b'*', route.as_bytes()).is_none() {
             return false;
         }
