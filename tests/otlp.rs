@@ -531,14 +531,12 @@ fn records_are_lost_and_counted_while_the_collector_is_down_then_flow_again() {
         guard.flush(),
         "three refused attempts end within the flush timeout"
     );
-    assert_eq!(
-        (
-            otlp.exported_records(),
-            otlp.lost_records(),
-            otlp.export_errors()
-        ),
-        (0, 5, 3)
-    );
+    // Three attempts per batch. The exporter may take the first records before the
+    // rest are queued (its thread starts while they are emitted): then two batches
+    // fail, each three times.
+    let errors = otlp.export_errors();
+    assert_eq!((otlp.exported_records(), otlp.lost_records()), (0, 5));
+    assert!(errors >= 3 && errors % 3 == 0, "{errors} export errors");
 
     let receiver = Receiver::start(port, &[]);
     for i in 0..4u64 {
@@ -572,7 +570,10 @@ fn retryable_answers_are_retried_and_others_are_not() {
         .iter()
         .map(|r| r["status"].as_u64().unwrap())
         .collect();
-    assert_eq!(statuses, [503, 503, 200]);
+    // Two refusals, then success; a second batch (when the exporter took the first
+    // record before the others were queued) is a second 200.
+    assert_eq!(statuses[..3], [503, 503, 200], "{statuses:?}");
+    assert!(statuses[3..].iter().all(|&s| s == 200), "{statuses:?}");
     assert_eq!(
         (
             otlp.exported_records(),
