@@ -41,6 +41,13 @@ impl Arena {
         Arena { text }
     }
 
+    /// An empty arena with the room a pooled one starts with (allocates).
+    pub(crate) fn with_room() -> Arena {
+        Arena {
+            text: String::with_capacity(NEW_CAPACITY),
+        }
+    }
+
     /// Returns the arena's buffer to this thread's pool.
     pub(crate) fn recycle(&mut self) {
         let mut text = std::mem::take(&mut self.text);
@@ -54,6 +61,27 @@ impl Arena {
                 p.push(text);
             }
         });
+    }
+
+    /// Empties the arena for another record, keeping its room unless it grew past what
+    /// the pools keep.
+    pub(crate) fn clear(&mut self) {
+        if self.text.capacity() > KEEP_CAPACITY {
+            self.text = String::new();
+        } else {
+            self.text.clear();
+        }
+    }
+
+    /// Makes this arena a copy of `other`, reusing its room.
+    pub(crate) fn copy_from(&mut self, other: &Arena) {
+        self.text.clear();
+        self.text.push_str(&other.text);
+    }
+
+    /// Bytes of text held.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
     }
 
     /// The current end, to start a span that is written piece by piece.

@@ -1,0 +1,265 @@
+//! The writer thread of [`NonBlocking`](super::NonBlocking): records in, lines out.
+//!
+//! A request's thread does not format its line. It hands the finished record itself
+//! to the queue ([`Records::hand_over`]): under the queue's lock, one `swap` of the
+//! record with a spare one the worker emptied earlier, so the request keeps storage
+//! that has room (its text arena goes back to the thread's pool) and nothing is
+//! allocated or copied byte by byte. A record only lent (`Sink::emit(&Record)`: a
+//! `Tee`'s first branch, a sink called directly) is copied into a spare record
+//! instead, reusing its room.
+//!
+//! The worker takes every queued record at once (a pointer swap), formats them in a
+//! row into its batch (the format's code and tables stay hot), writes the batch with
+//! one `write_all`, empties the records and gives them back as spares under the lock
+//! it takes anyway to finish the round. So that requests find spares even when a burst
+//! outgrows the records handed back, the worker keeps at least [`MIN_SPARE`] spare
+//! records, and twice as many as the largest round it has seen (up to [`MAX_SPARE`]),
+//! allocating the missing ones on its own thread. Everything a line depends on — the timestamp,
+//! the duration, the level — is in the record when it is handed over, so the bytes are
+//! those the request's thread would have written. A format that panics costs its
+//! record, counted as dropped; the worker goes on.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::worker::{
+    drop_report, ErrorReports, Payload, Queue, ERROR_REPORT_INTERVAL, KEEP_BATCH, PREALLOCATE,
+};
+use crate::format::Format;
+use crate::Record;
+
+/// Spare records the worker keeps for producers at least (fewer if the line limit is lower).
+const MIN_SPARE: usize = 256;
+/// Spare records kept for producers at most; more are freed.
+const MAX_SPARE: usize = 4096;
+/// Queued records are counted as their text plus this much for their fixed fields, for
+/// the byte limit.
+pub(super) const RECORD_OVERHEAD: usize = 256;
+
+/// The records queued for the worker, and spare ones for producers to swap in.
+#[derive(Debug, Default)]
+pub(super) struct Records {
+    queued: Vec<Box<Record>>,
+    spare: Vec<Box<Record>>,
+    bytes: usize,
+}
+
+impl Payload for Records {
+    fn with_room(max_lines: usize, _: usize) -> Self {
+        Records {
+            queued: Vec::with_capacity(max_lines.min(4096)),
+            spare: Vec::new(),
+            bytes: 0,
+        }
+    }
+    fn bytes(&self) -> usize {
+        self.bytes
+    }
+    fn take_into(&mut self, batch: &mut Self) {
+        std::mem::swap(&mut self.queued, &mut batch.queued);
+        batch.bytes = std::mem::take(&mut self.bytes);
+    }
+}
+
+impl Records {
+    /// What a record counts against the byte limit.
+    pub(super) fn cost(record: &Record) -> usize {
+        record.text.len() + RECORD_OVERHEAD
+    }
+
+    fn slot(&mut self) -> Box<Record> {
+        self.spare
+            .pop()
+            .unwrap_or_else(|| Box::new(Record::event("")))
+    }
+
+    /// Queues `record`'s contents, leaving a spare record's (empty) in its place.
+    pub(super) fn hand_over(&mut self, record: &mut Record) {
+        let mut slot = self.slot();
+        std::mem::swap(&mut *slot, record);
+        self.bytes += Records::cost(&slot);
+        self.queued.push(slot);
+    }
+
+    /// Queues a copy of `record`, made in a spare record's storage.
+    pub(super) fn copy(&mut self, record: &Record) {
+        let mut slot = self.slot();
+        slot.copy_from(record);
+        self.bytes += Records::cost(&slot);
+        self.queued.push(slot);
+    }
+}
+
+/// The writer loop of a `NonBlocking` sink and its state; runs on its own thread.
+pub(super) struct RecordWriter<W> {
+    queue: Arc<Queue<Records>>,
+    format: Arc<dyn Format>,
+    name: Cow<'static, str>,
+    writer: W,
+    /// Records taken from the queue, formatted, then emptied and given back.
+    records: Records,
+    batch: Vec<u8>,
+    error_reports: ErrorReports,
+    unreported_drops: u64,
+    /// The most records one round took, to size the spares.
+    largest_round: usize,
+}
+
+impl<W: Write + Send + 'static> RecordWriter<W> {
+    pub(super) fn new(
+        queue: Arc<Queue<Records>>,
+        format: Arc<dyn Format>,
+        name: Cow<'static, str>,
+        writer: W,
+    ) -> RecordWriter<W> {
+        RecordWriter {
+            queue,
+            format,
+            name,
+            writer,
+            records: Records::default(),
+            batch: Vec::with_capacity(PREALLOCATE),
+            error_reports: ErrorReports::default(),
+            unreported_drops: 0,
+            largest_round: 0,
+        }
+    }
+
+    pub(super) fn spawn(self) -> Option<std::thread::JoinHandle<()>> {
+        let queue = self.queue.clone();
+        let name = format!("reqlog-{}", self.name);
+        match std::thread::Builder::new()
+            .name(name)
+            .spawn(move || self.run())
+        {
+            Ok(h) => Some(h),
+            Err(e) => {
+                eprintln!("reqlog: cannot start the log writer thread ({e}); lines will be dropped and counted");
+                queue.no_worker();
+                None
+            }
+        }
+    }
+
+    fn run(mut self) {
+        self.top_up_spares(0);
+        loop {
+            let round = self.queue.take(&mut self.records);
+            self.largest_round = self.largest_round.max(self.records.queued.len());
+            self.unreported_drops += round.dropped;
+            let lines = self.format_records();
+            self.write_batch(lines);
+            // The writer has caught up with what was queued when lines were dropped:
+            // say how many, in the log itself.
+            if self.unreported_drops > 0 {
+                self.write_drop_report();
+            }
+            let _ = self.writer.flush();
+            let spare = &mut self.records.queued;
+            let mut spares = 0;
+            let done = self.queue.finish_round_with(&round, |queue| {
+                let room = MAX_SPARE.saturating_sub(queue.spare.len());
+                queue.spare.extend(spare.drain(..).take(room));
+                spares = queue.spare.len();
+            });
+            spare.clear();
+            if done {
+                return;
+            }
+            self.top_up_spares(spares);
+        }
+    }
+
+    /// Allocates the spare records producers may miss (`have` are there), on this
+    /// thread, and gives them to the queue.
+    fn top_up_spares(&mut self, have: usize) {
+        let want = (2 * self.largest_round)
+            .clamp(MIN_SPARE, MAX_SPARE)
+            .min(self.queue.max_lines());
+        if have >= want {
+            return;
+        }
+        let fresh = &mut self.records.queued;
+        fresh.extend((have..want).map(|_| Box::new(Record::spare())));
+        self.queue.with_payload(|queue| queue.spare.append(fresh));
+    }
+
+    /// Formats the records taken into the batch, in order, and empties them for reuse.
+    /// Returns the number of lines (a format may have no line for a record).
+    fn format_records(&mut self) -> usize {
+        let mut lines = 0;
+        for record in &mut self.records.queued {
+            let start = self.batch.len();
+            let format = &*self.format;
+            let batch = &mut self.batch;
+            let formatted =
+                std::panic::catch_unwind(AssertUnwindSafe(|| format.format(record, batch)));
+            match formatted {
+                Ok(()) => lines += usize::from(self.batch.len() > start),
+                Err(_) => {
+                    self.batch.truncate(start);
+                    self.queue.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                    self.unreported_drops += 1;
+                    eprintln!("reqlog: the format panicked on a record; it is dropped and counted");
+                }
+            }
+            record.reset();
+        }
+        self.records.bytes = 0;
+        lines
+    }
+
+    fn write_batch(&mut self, lines: usize) {
+        if self.batch.is_empty() {
+            return;
+        }
+        match self.writer.write_all(&self.batch) {
+            Ok(()) => {
+                self.queue
+                    .stats
+                    .written
+                    .fetch_add(lines as u64, Ordering::Relaxed);
+            }
+            Err(e) => self.write_failed(&e, lines),
+        }
+        self.batch.clear();
+        if self.batch.capacity() > KEEP_BATCH {
+            self.batch = Vec::with_capacity(PREALLOCATE);
+        }
+    }
+
+    fn write_failed(&mut self, error: &std::io::Error, lines: usize) {
+        let stats = &self.queue.stats;
+        stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        stats.lost.fetch_add(lines as u64, Ordering::Relaxed);
+        if self.error_reports.due() {
+            eprintln!(
+                "reqlog: cannot write log lines to {}: {error} ({} write errors, {} lines lost so far; next report in {}s at the earliest)",
+                self.name,
+                stats.write_errors.load(Ordering::Relaxed),
+                stats.lost.load(Ordering::Relaxed),
+                ERROR_REPORT_INTERVAL.as_secs(),
+            );
+        }
+    }
+
+    fn write_drop_report(&mut self) {
+        let record = drop_report(
+            self.unreported_drops,
+            self.queue.stats.dropped.load(Ordering::Relaxed),
+            self.name.clone(),
+        );
+        self.unreported_drops = 0;
+        let format = &*self.format;
+        let batch = &mut self.batch;
+        let start = batch.len();
+        if std::panic::catch_unwind(AssertUnwindSafe(|| format.format(&record, batch))).is_err() {
+            self.batch.truncate(start);
+            return;
+        }
+        self.write_batch(1);
+    }
+}
