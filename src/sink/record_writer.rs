@@ -263,3 +263,63 @@ impl<W: Write + Send + 'static> RecordWriter<W> {
         self.write_batch(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::format::{Combined, JsonLines, Logfmt, Schema};
+    use crate::sink::{NonBlocking, Sink};
+
+    #[derive(Clone, Default)]
+    struct Out(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Out {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn check(format: impl Format + Clone) {
+        let mut record = Record::blank("http.request", crate::record::Arena::default());
+        record.fill_every_field();
+        let record = record.with("app.note", "a \"b\"\n").with("app.n", 7u64);
+        let mut here = Vec::new();
+        format.format(&record, &mut here);
+        format.format(&record, &mut here);
+        let out = Out::default();
+        let (sink, _guard) = NonBlocking::builder()
+            .format(format.clone())
+            .finish(out.clone());
+        let mut owned = record.clone();
+        sink.emit_owned(&mut owned);
+        sink.emit(&record);
+        assert!(sink.flush());
+        let written = std::mem::take(&mut *out.0.lock().unwrap());
+        assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&here));
+        assert!(!here.is_empty());
+    }
+
+    #[test]
+    fn every_field_is_written_by_the_worker_as_by_the_caller() {
+        check(JsonLines::new());
+        check(JsonLines::new().schema(Schema::Ecs));
+        check(JsonLines::new().schema(Schema::GoogleCloud));
+        check(Logfmt);
+        check(Combined);
+    }
+
+    #[test]
+    fn a_handed_over_record_leaves_an_empty_one() {
+        let (sink, _guard) = NonBlocking::builder().finish(std::io::sink());
+        let mut record = Record::event("e").with("app.x", "y");
+        sink.emit_owned(&mut record);
+        assert!(record.extra_fields().is_empty());
+        assert_eq!(record.text.len(), 0);
+    }
+}
