@@ -138,29 +138,36 @@ impl RecordHandle {
     /// A handle on a new cell holding `record`: a pooled cell of an earlier request of
     /// this thread when there is one (no allocation), else a new one.
     pub(crate) fn new(record: Record, client: crate::request_log::Client) -> RecordHandle {
-        let fresh = RecordCell {
-            record: Mutex::new(record),
-            request_body_bytes: AtomicU64::new(0),
-            finished: AtomicBool::new(false),
-            client,
-            pseudonymizer: std::sync::OnceLock::new(),
-            verdict: std::sync::OnceLock::new(),
-            #[cfg(feature = "debug-events")]
-            debug: crate::debug_events::Buffer::default(),
-        };
         let pooled = CELLS.try_with(|p| p.borrow_mut().pop()).ok().flatten();
-        let cell = match pooled {
-            Some(mut cell) => match Arc::get_mut(&mut cell) {
-                // Nobody else can see it: every field starts afresh.
-                Some(slot) => {
-                    *slot = fresh;
-                    cell
+        // Nobody else can see a pooled cell (checked again here): every field starts
+        // afresh, in place.
+        if let Some(mut cell) = pooled {
+            if let Some(slot) = Arc::get_mut(&mut cell) {
+                slot.record = Mutex::new(record);
+                *slot.request_body_bytes.get_mut() = 0;
+                *slot.finished.get_mut() = false;
+                slot.client = client;
+                slot.pseudonymizer.take();
+                slot.verdict.take();
+                #[cfg(feature = "debug-events")]
+                {
+                    slot.debug = crate::debug_events::Buffer::default();
                 }
-                None => Arc::new(fresh),
-            },
-            None => Arc::new(fresh),
-        };
-        RecordHandle { cell }
+                return RecordHandle { cell };
+            }
+        }
+        RecordHandle {
+            cell: Arc::new(RecordCell {
+                record: Mutex::new(record),
+                request_body_bytes: AtomicU64::new(0),
+                finished: AtomicBool::new(false),
+                client,
+                pseudonymizer: std::sync::OnceLock::new(),
+                verdict: std::sync::OnceLock::new(),
+                #[cfg(feature = "debug-events")]
+                debug: crate::debug_events::Buffer::default(),
+            }),
+        }
     }
 
     /// Gives the cell back to this thread's pool if this is the last handle on it

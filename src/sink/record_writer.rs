@@ -167,6 +167,9 @@ impl<W: Write + Send + 'static> RecordWriter<W> {
             });
             spare.clear();
             if done {
+                // Free the spares here, not on the thread that drops the last sink.
+                let spares = self.queue.with_payload(|queue| std::mem::take(&mut queue.spare));
+                drop(spares);
                 return;
             }
             self.top_up_spares(spares);
