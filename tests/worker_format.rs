@@ -212,6 +212,10 @@ impl Format for Fussy {
 fn a_panicking_format_costs_its_record_only() {
     let out = Shared::default();
     let (sink, guard) = NonBlocking::builder().format(Fussy).finish(out.clone());
+    // One round done: the worker has made its spare records, so the records go to
+    // it (a producer that finds none formats on its own thread, where `RequestLog`
+    // contains a panic).
+    assert!(sink.flush());
     sink.emit(&Record::event("one"));
     sink.emit(&Record::event("two").with("bad", true));
     sink.emit(&Record::event("three"));
@@ -269,4 +273,31 @@ async fn a_handle_kept_by_the_handler_is_never_given_to_another_request() {
     let kept = kept.lock().unwrap();
     assert_eq!(kept.len(), 20);
     assert!(kept.iter().all(RecordHandle::is_finished));
+}
+
+/// With one queued line at most, producers often find no spare record and format the
+/// line themselves: the lines still come out in order, as the caller would write them.
+#[test]
+fn lines_formatted_without_a_spare_record_keep_their_order() {
+    let out = Shared::default();
+    let (sink, guard) = NonBlocking::builder()
+        .buffered_lines_limit(1)
+        .overflow(reqlog::sink::Overflow::Block)
+        .finish(out.clone());
+    let mut here = Vec::new();
+    for i in 0..200u64 {
+        let mut record = Record::event("seq").with("app.i", i);
+        JsonLines::new().format(&record, &mut here);
+        if i % 3 == 0 {
+            sink.emit(&record);
+        } else {
+            sink.emit_owned(&mut record);
+        }
+    }
+    drop(guard);
+    assert_eq!(
+        String::from_utf8_lossy(&out.take()),
+        String::from_utf8_lossy(&here)
+    );
+    assert_eq!(sink.dropped_lines(), 0);
 }

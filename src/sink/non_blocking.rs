@@ -7,6 +7,7 @@
 //! without holding the lock while it formats or writes (`record_writer.rs`).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::sync::atomic::Ordering;
@@ -149,19 +150,62 @@ impl fmt::Debug for NonBlockingBuilder {
     }
 }
 
+thread_local! {
+    /// Where a producer that found no spare record formats its line.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(1024));
+}
+
+impl NonBlocking {
+    /// Formats `record` on this thread and queues the line: the way when the queue has
+    /// no spare record to take the record in (a burst larger than the worker expected).
+    fn push_formatted(&self, record: &Record) {
+        let shared = &*self.shared;
+        let push = |line: &[u8]| {
+            // A format may have no form for a record (combined writes only requests).
+            if !line.is_empty() {
+                shared.queue.push_with(line.len(), shared.overflow, |q| q.line(line));
+            }
+        };
+        // Reuse this thread's buffer; fall back to a fresh one while the thread is
+        // being torn down (thread-locals gone) or if the format re-entered us.
+        let pushed = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                shared.format.format(record, &mut buf);
+                push(&buf);
+                if buf.capacity() > 64 * 1024 {
+                    *buf = Vec::with_capacity(1024);
+                }
+                true
+            }
+            Err(_) => false,
+        });
+        if pushed != Ok(true) {
+            let mut buf = Vec::with_capacity(512);
+            shared.format.format(record, &mut buf);
+            push(&buf);
+        }
+    }
+}
+
 impl Sink for NonBlocking {
     /// Queues a copy of the record (made in a spare record's storage); the worker
     /// formats it.
     fn emit(&self, record: &Record) {
         let queue = &self.shared.queue;
-        queue.push_with(Records::cost(record), self.shared.overflow, |q| q.copy(record));
+        if !queue.push_with(Records::cost(record), self.shared.overflow, |q| q.copy(record)) {
+            self.push_formatted(record);
+        }
     }
 
     /// Queues the record itself, leaving an empty one in its place; the worker formats
     /// it.
     fn emit_owned(&self, record: &mut Record) {
         let queue = &self.shared.queue;
-        queue.push_with(Records::cost(record), self.shared.overflow, |q| q.hand_over(record));
+        let cost = Records::cost(record);
+        if !queue.push_with(cost, self.shared.overflow, |q| q.hand_over(record)) {
+            self.push_formatted(record);
+        }
     }
 
     fn describe(&self) -> Cow<'static, str> {

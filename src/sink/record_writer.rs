@@ -13,8 +13,11 @@
 //! one `write_all`, empties the records and gives them back as spares under the lock
 //! it takes anyway to finish the round. So that requests find spares even when a burst
 //! outgrows the records handed back, the worker keeps at least [`MIN_SPARE`] spare
-//! records, and twice as many as the largest round it has seen (up to [`MAX_SPARE`]),
-//! allocating the missing ones on its own thread. Everything a line depends on — the timestamp,
+//! records, and as many as the largest round it has seen (up to [`MAX_SPARE`]),
+//! allocating the missing ones on its own thread. A producer that still finds none
+//! (a burst larger than any before, within one tick) formats its line itself, as
+//! before issue #19, into the queue's line buffer, in order: it never allocates a
+//! record on the request's path. Everything a line depends on — the timestamp,
 //! the duration, the level — is in the record when it is handed over, so the bytes are
 //! those the request's thread would have written. A format that panics costs its
 //! record, counted as dropped; the worker goes on.
@@ -39,18 +42,29 @@ const MAX_SPARE: usize = 4096;
 /// the byte limit.
 pub(super) const RECORD_OVERHEAD: usize = 256;
 
+/// One queued line: a record for the worker to format, or a line a producer formatted
+/// itself (it found no spare record), in [`Records::lines`] up to `end`.
+#[derive(Debug)]
+enum Entry {
+    Record(Box<Record>),
+    Line { end: usize },
+}
+
 /// The records queued for the worker, and spare ones for producers to swap in.
 #[derive(Debug, Default)]
 pub(super) struct Records {
-    queued: Vec<Box<Record>>,
+    queued: Vec<Entry>,
+    /// Lines formatted by producers that found no spare record, in queue order.
+    lines: Vec<u8>,
     spare: Vec<Box<Record>>,
     bytes: usize,
 }
 
 impl Payload for Records {
-    fn with_room(max_lines: usize, _: usize) -> Self {
+    fn with_room(max_lines: usize, max_bytes: usize) -> Self {
         Records {
             queued: Vec::with_capacity(max_lines.min(4096)),
+            lines: Vec::with_capacity(max_bytes.min(64 << 10)),
             spare: Vec::new(),
             bytes: 0,
         }
@@ -60,6 +74,7 @@ impl Payload for Records {
     }
     fn take_into(&mut self, batch: &mut Self) {
         std::mem::swap(&mut self.queued, &mut batch.queued);
+        std::mem::swap(&mut self.lines, &mut batch.lines);
         batch.bytes = std::mem::take(&mut self.bytes);
     }
 }
@@ -70,26 +85,38 @@ impl Records {
         record.text.len() + RECORD_OVERHEAD
     }
 
-    fn slot(&mut self) -> Box<Record> {
-        self.spare
-            .pop()
-            .unwrap_or_else(|| Box::new(Record::event("")))
-    }
-
     /// Queues `record`'s contents, leaving a spare record's (empty) in its place.
-    pub(super) fn hand_over(&mut self, record: &mut Record) {
-        let mut slot = self.slot();
+    /// Returns `false`, queuing nothing, when there is no spare record.
+    pub(super) fn hand_over(&mut self, record: &mut Record) -> bool {
+        let Some(mut slot) = self.spare.pop() else {
+            return false;
+        };
         std::mem::swap(&mut *slot, record);
         self.bytes += Records::cost(&slot);
-        self.queued.push(slot);
+        self.queued.push(Entry::Record(slot));
+        true
     }
 
-    /// Queues a copy of `record`, made in a spare record's storage.
-    pub(super) fn copy(&mut self, record: &Record) {
-        let mut slot = self.slot();
+    /// Queues a copy of `record`, made in a spare record's storage. Returns `false`,
+    /// queuing nothing, when there is no spare record.
+    pub(super) fn copy(&mut self, record: &Record) -> bool {
+        let Some(mut slot) = self.spare.pop() else {
+            return false;
+        };
         slot.copy_from(record);
         self.bytes += Records::cost(&slot);
-        self.queued.push(slot);
+        self.queued.push(Entry::Record(slot));
+        true
+    }
+
+    /// Queues a line the producer formatted.
+    pub(super) fn line(&mut self, line: &[u8]) -> bool {
+        self.lines.extend_from_slice(line);
+        self.bytes += line.len();
+        self.queued.push(Entry::Line {
+            end: self.lines.len(),
+        });
+        true
     }
 }
 
@@ -101,6 +128,8 @@ pub(super) struct RecordWriter<W> {
     writer: W,
     /// Records taken from the queue, formatted, then emptied and given back.
     records: Records,
+    /// Emptied records for the queue's spares.
+    emptied: Vec<Box<Record>>,
     batch: Vec<u8>,
     error_reports: ErrorReports,
     unreported_drops: u64,
@@ -115,12 +144,16 @@ impl<W: Write + Send + 'static> RecordWriter<W> {
         name: Cow<'static, str>,
         writer: W,
     ) -> RecordWriter<W> {
+        // The same room as the queue's own: the two are swapped every round, so a
+        // producer never grows the one it finds.
+        let records = queue.with_room();
         RecordWriter {
             queue,
             format,
             name,
             writer,
-            records: Records::default(),
+            records,
+            emptied: Vec::new(),
             batch: Vec::with_capacity(PREALLOCATE),
             error_reports: ErrorReports::default(),
             unreported_drops: 0,
@@ -145,7 +178,9 @@ impl<W: Write + Send + 'static> RecordWriter<W> {
     }
 
     fn run(mut self) {
-        self.top_up_spares(0);
+        self.top_up_spares();
+        let fresh = &mut self.emptied;
+        self.queue.with_payload(|queue| queue.spare.append(fresh));
         loop {
             let round = self.queue.take(&mut self.records);
             self.largest_round = self.largest_round.max(self.records.queued.len());
@@ -158,48 +193,61 @@ impl<W: Write + Send + 'static> RecordWriter<W> {
                 self.write_drop_report();
             }
             let _ = self.writer.flush();
-            let spare = &mut self.records.queued;
-            let mut spares = 0;
+            // Spares are topped up before the round ends, so a flush that returns
+            // leaves them there.
+            self.top_up_spares();
+            let emptied = &mut self.emptied;
             let done = self.queue.finish_round_with(&round, |queue| {
                 let room = MAX_SPARE.saturating_sub(queue.spare.len());
-                queue.spare.extend(spare.drain(..).take(room));
-                spares = queue.spare.len();
+                queue.spare.extend(emptied.drain(..).take(room));
             });
-            spare.clear();
+            emptied.clear();
             if done {
                 // Free the spares here, not on the thread that drops the last sink.
                 let spares = self.queue.with_payload(|queue| std::mem::take(&mut queue.spare));
                 drop(spares);
                 return;
             }
-            self.top_up_spares(spares);
         }
     }
 
-    /// Allocates the spare records producers may miss (`have` are there), on this
-    /// thread, and gives them to the queue.
-    fn top_up_spares(&mut self, have: usize) {
-        let want = (2 * self.largest_round)
+    /// Allocates, on this thread, the spare records the queue will miss once the
+    /// emptied ones are back, and adds them to those.
+    fn top_up_spares(&mut self) {
+        let have = self.queue.with_payload(|queue| queue.spare.len()) + self.emptied.len();
+        let want = self
+            .largest_round
             .clamp(MIN_SPARE, MAX_SPARE)
             .min(self.queue.max_lines());
         if have >= want {
             return;
         }
-        let fresh = &mut self.records.queued;
+        let fresh = &mut self.emptied;
         fresh.extend((have..want).map(|_| Box::new(Record::spare())));
-        self.queue.with_payload(|queue| queue.spare.append(fresh));
     }
 
-    /// Formats the records taken into the batch, in order, and empties them for reuse.
-    /// Returns the number of lines (a format may have no line for a record).
+    /// Formats the records taken into the batch, in order with the lines producers
+    /// formatted, and empties them for reuse. Returns the number of lines (a format
+    /// may have no line for a record).
     fn format_records(&mut self) -> usize {
         let mut lines = 0;
-        for record in &mut self.records.queued {
+        let mut from = 0;
+        for entry in self.records.queued.drain(..) {
+            let mut record = match entry {
+                Entry::Line { end } => {
+                    let line = self.records.lines.get(from..end).unwrap_or_default();
+                    self.batch.extend_from_slice(line);
+                    from = end;
+                    lines += 1;
+                    continue;
+                }
+                Entry::Record(record) => record,
+            };
             let start = self.batch.len();
             let format = &*self.format;
             let batch = &mut self.batch;
             let formatted =
-                std::panic::catch_unwind(AssertUnwindSafe(|| format.format(record, batch)));
+                std::panic::catch_unwind(AssertUnwindSafe(|| format.format(&record, batch)));
             match formatted {
                 Ok(()) => lines += usize::from(self.batch.len() > start),
                 Err(_) => {
@@ -210,7 +258,9 @@ impl<W: Write + Send + 'static> RecordWriter<W> {
                 }
             }
             record.reset();
+            self.emptied.push(record);
         }
+        self.records.lines.clear();
         self.records.bytes = 0;
         lines
     }
@@ -318,8 +368,23 @@ mod tests {
     }
 
     #[test]
+    fn without_a_spare_record_nothing_is_queued() {
+        let mut records = Records::default();
+        let mut record = Record::event("e").with("app.x", "y");
+        assert!(!records.hand_over(&mut record));
+        assert!(!records.copy(&record));
+        assert_eq!(record.extra_fields().len(), 1);
+        records.spare.push(Box::new(Record::spare()));
+        assert!(records.hand_over(&mut record));
+        assert!(record.extra_fields().is_empty());
+        assert_eq!(records.queued.len(), 1);
+    }
+
+    #[test]
     fn a_handed_over_record_leaves_an_empty_one() {
         let (sink, _guard) = NonBlocking::builder().finish(std::io::sink());
+        // One round done: the worker has made its spare records.
+        assert!(sink.flush());
         let mut record = Record::event("e").with("app.x", "y");
         sink.emit_owned(&mut record);
         assert!(record.extra_fields().is_empty());

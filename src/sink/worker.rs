@@ -124,8 +124,12 @@ pub(super) struct Queue<P = Vec<u8>> {
 
 impl Queue<Vec<u8>> {
     /// Queues one or more whole lines, applying the overflow policy.
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     pub(super) fn push(&self, line: &[u8], overflow: Overflow) {
-        self.push_with(line.len(), overflow, |buf| buf.extend_from_slice(line));
+        self.push_with(line.len(), overflow, |buf| {
+            buf.extend_from_slice(line);
+            true
+        });
     }
 }
 
@@ -154,19 +158,28 @@ impl<P: Payload> Queue<P> {
     }
 
     /// Queues one line (or record) of about `len` bytes, applying the overflow policy:
-    /// `fill` adds it, under the queue's lock.
-    pub(super) fn push_with(&self, len: usize, overflow: Overflow, fill: impl FnOnce(&mut P)) {
+    /// `fill` adds it, under the queue's lock, or declines (returns `false`: nothing
+    /// queued, nothing counted). Returns whether the line was dealt with: queued, or
+    /// dropped and counted.
+    pub(super) fn push_with(
+        &self,
+        len: usize,
+        overflow: Overflow,
+        fill: impl FnOnce(&mut P) -> bool,
+    ) -> bool {
         let mut st = self.lock();
         while self.is_full(&st, len) {
             if overflow == Overflow::Drop || st.worker_done {
                 st.dropped_unreported += 1;
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                return;
+                return true;
             }
             st = self.progress.wait(st).unwrap_or_else(|e| e.into_inner());
         }
         let before = st.buf.bytes();
-        fill(&mut st.buf);
+        if !fill(&mut st.buf) {
+            return false;
+        }
         st.lines += 1;
         // Wake the worker once, when the queue crosses half of a limit; otherwise its
         // tick picks the lines up.
@@ -177,6 +190,7 @@ impl<P: Payload> Queue<P> {
         if urgent {
             self.work.notify_one();
         }
+        true
     }
 
     /// Asks the worker to write everything queued so far and waits (bounded).
@@ -254,8 +268,14 @@ impl<P: Payload> Queue<P> {
 
     /// Worker side: everything taken in `round` is written (or given up on). Completes
     /// the flushes it covered; returns whether the worker must stop now.
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     pub(super) fn finish_round(&self, round: &Round) -> bool {
         self.finish_round_with(round, |_| {})
+    }
+
+    /// An empty payload with the room this queue's starts with.
+    pub(super) fn with_room(&self) -> P {
+        P::with_room(self.max_lines, self.max_bytes)
     }
 
     /// Most lines (records) queued at once.
