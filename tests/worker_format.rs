@@ -63,8 +63,17 @@ impl Format for Via {
     }
 }
 
+/// A format's name and itself, its `NonBlocking` sink and guard, and what it wrote.
+type Writer = (
+    &'static str,
+    Arc<dyn Format>,
+    NonBlocking,
+    WriterGuard,
+    Shared,
+);
+
 /// A `NonBlocking` sink per format, writing to a buffer the test reads.
-struct Writers(Vec<(&'static str, Arc<dyn Format>, NonBlocking, WriterGuard, Shared)>);
+struct Writers(Vec<Writer>);
 
 impl Writers {
     fn new() -> Writers {

@@ -139,8 +139,7 @@ impl Finisher {
         if std::thread::panicking() {
             // A second panic here would abort the process; built-in sinks do not panic.
             sink.emit_owned(record);
-        } else if std::panic::catch_unwind(AssertUnwindSafe(|| sink.emit_owned(record))).is_err()
-        {
+        } else if std::panic::catch_unwind(AssertUnwindSafe(|| sink.emit_owned(record))).is_err() {
             eprintln!("reqlog: the sink panicked while writing a record; the request goes on");
         }
         record.text.recycle();

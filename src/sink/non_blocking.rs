@@ -163,7 +163,9 @@ impl NonBlocking {
         let push = |line: &[u8]| {
             // A format may have no form for a record (combined writes only requests).
             if !line.is_empty() {
-                shared.queue.push_with(line.len(), shared.overflow, |q| q.line(line));
+                shared
+                    .queue
+                    .push_with(line.len(), shared.overflow, |q| q.line(line));
             }
         };
         // Reuse this thread's buffer; fall back to a fresh one while the thread is
@@ -193,7 +195,9 @@ impl Sink for NonBlocking {
     /// formats it.
     fn emit(&self, record: &Record) {
         let queue = &self.shared.queue;
-        if !queue.push_with(Records::cost(record), self.shared.overflow, |q| q.copy(record)) {
+        if !queue.push_with(Records::cost(record), self.shared.overflow, |q| {
+            q.copy(record)
+        }) {
             self.push_formatted(record);
         }
     }
