@@ -14,7 +14,8 @@
 //! it takes anyway to finish the round. So that requests find spares even when a burst
 //! outgrows the records handed back, the worker keeps at least [`MIN_SPARE`] spare
 //! records, and as many as the largest round it has seen (up to [`MAX_SPARE`]),
-//! allocating the missing ones on its own thread. A producer that still finds none
+//! allocating the missing ones on its own thread; a producer that leaves only
+//! [`LOW_SPARE`] wakes it (a system call, once per crossing, only in a burst). A producer that still finds none
 //! (a burst larger than any before, within one tick) formats its line itself, as
 //! before issue #19, into the queue's line buffer, in order: it never allocates a
 //! record on the request's path. Everything a line depends on — the timestamp,
@@ -36,6 +37,8 @@ use crate::Record;
 
 /// Spare records the worker keeps for producers at least (fewer if the line limit is lower).
 const MIN_SPARE: usize = 256;
+/// A producer that leaves this many spare records wakes the worker to replenish them.
+const LOW_SPARE: usize = MIN_SPARE / 4;
 /// Spare records kept for producers at most; more are freed.
 const MAX_SPARE: usize = 4096;
 /// Queued records are counted as their text plus this much for their fixed fields, for
@@ -73,6 +76,10 @@ impl Payload for Records {
     }
     fn bytes(&self) -> usize {
         self.bytes
+    }
+    fn running_low(&self) -> bool {
+        // Once per crossing: the producer that took the spare leaving exactly this many.
+        self.spare.len() == LOW_SPARE && matches!(self.queued.last(), Some(Entry::Record(_)))
     }
     fn take_into(&mut self, batch: &mut Self) {
         std::mem::swap(&mut self.queued, &mut batch.queued);

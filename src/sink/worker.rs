@@ -42,6 +42,11 @@ pub(super) trait Payload: Default + Send {
     /// Moves everything queued into `batch` (empty on entry); what is not queued data
     /// (spare storage) stays.
     fn take_into(&mut self, batch: &mut Self);
+    /// Whether the line just queued used up storage the worker should replenish now
+    /// (wakes it, like a half-full queue).
+    fn running_low(&self) -> bool {
+        false
+    }
 }
 
 impl Payload for Vec<u8> {
@@ -185,7 +190,8 @@ impl<P: Payload> Queue<P> {
         // tick picks the lines up.
         let after = st.buf.bytes();
         let urgent = st.lines == self.max_lines.div_ceil(2)
-            || (after >= self.max_bytes / 2 && before < self.max_bytes / 2);
+            || (after >= self.max_bytes / 2 && before < self.max_bytes / 2)
+            || st.buf.running_low();
         drop(st);
         if urgent {
             self.work.notify_one();
