@@ -25,6 +25,8 @@ const POOL_CAP: usize = 64;
 /// not pin memory for the life of the thread.
 const KEEP_CAPACITY: usize = 32 * 1024;
 const NEW_CAPACITY: usize = 512;
+/// The most room a writer's spare record keeps (see [`Arena::clear`]).
+const SPARE_CAPACITY: usize = 4 * 1024;
 
 thread_local! {
     static POOL: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
@@ -63,11 +65,13 @@ impl Arena {
         });
     }
 
-    /// Empties the arena for another record, keeping its room unless it grew past what
-    /// the pools keep.
+    /// Empties the arena for another record (a writer's spare), keeping its room
+    /// unless it grew past [`SPARE_CAPACITY`]: then it starts afresh with the usual
+    /// room, so that thousands of spares do not pin the room of rare long requests.
+    /// (Allocates then: called on the writer's thread.)
     pub(crate) fn clear(&mut self) {
-        if self.text.capacity() > KEEP_CAPACITY {
-            self.text = String::new();
+        if self.text.capacity() > SPARE_CAPACITY {
+            self.text = String::with_capacity(NEW_CAPACITY);
         } else {
             self.text.clear();
         }
