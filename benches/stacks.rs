@@ -3,7 +3,9 @@
 //! - `stacks alloc` — heap allocations per request on the request's thread (counting
 //!   allocator), for each stack;
 //! - `stacks run STACK N` — N requests in-process, for `valgrind --tool=callgrind`
-//!   (instructions over all threads; `scripts/bench.sh` subtracts a 0-request run);
+//!   (instructions over all threads; `scripts/bench.sh` subtracts a 0-request run;
+//!   `STACKS_FLUSH_EVERY=K` waits for reqlog's writer every K requests, see
+//!   [`flush_every`]);
 //! - `stacks serve STACK ADDR` — an axum server on ADDR for `wrk`, until killed.
 //!
 //! STACK is `bare` (axum alone), `reqlog` (`RequestLog`), `full` (`UserActions` +
@@ -60,8 +62,12 @@ const STACKS: [&str; 7] = [
     "bare", "reqlog", "full", "outside", "keep1", "keep20", "trace",
 ];
 
-/// Keeps the loggers' writer guards alive for the life of the process.
-struct Guards(#[allow(dead_code)] Vec<Box<dyn std::any::Any>>);
+/// Keeps the loggers' writer guards alive for the life of the process, and reqlog's
+/// writer, for `STACKS_FLUSH_EVERY`.
+struct Guards(
+    #[allow(dead_code)] Vec<Box<dyn std::any::Any>>,
+    Option<NonBlocking>,
+);
 
 fn log_file() -> std::fs::File {
     let path = std::env::var("STACKS_LOG").unwrap_or_else(|_| "/dev/null".into());
@@ -146,16 +152,19 @@ fn outside(sink: NonBlocking) -> Outside {
 /// The app with the chosen logging stack, and the guards to keep.
 fn app(stack: &str) -> (App, Guards) {
     let mut guards: Vec<Box<dyn std::any::Any>> = Vec::new();
+    let mut writer = None;
     let router = match stack {
         "outside" => {
             let (sink, guard) = NonBlocking::builder().finish(log_file());
             guards.push(Box::new(guard));
-            return (App::Outside(outside(sink)), Guards(guards));
+            let writer = Some(sink.clone());
+            return (App::Outside(outside(sink)), Guards(guards, writer));
         }
         "bare" => routes(),
         "keep1" | "keep20" => {
             let (sink, guard) = NonBlocking::builder().finish(log_file());
             guards.push(Box::new(guard));
+            writer = Some(sink.clone());
             let n = if stack == "keep1" { 1 } else { 20 };
             let policy = reqlog::Keep::new()
                 .one_in(n)
@@ -165,6 +174,7 @@ fn app(stack: &str) -> (App, Guards) {
         "reqlog" | "full" => {
             let (sink, guard) = NonBlocking::builder().finish(log_file());
             guards.push(Box::new(guard));
+            writer = Some(sink.clone());
             let log = RequestLog::new().sink(sink);
             if stack == "reqlog" {
                 routes().layer(log)
@@ -209,7 +219,7 @@ fn app(stack: &str) -> (App, Guards) {
     // What `axum::serve` runs: `into_make_service*` calls `with_state(())`, which builds
     // each handler's route (and applies the layers) once. A `Router` called without it
     // rebuilds them on every request, a cost no server pays.
-    (App::Router(router.with_state(())), Guards(guards))
+    (App::Router(router.with_state(())), Guards(guards, writer))
 }
 
 /// The paths requested in turn: `/` and a course page, or `STACKS_PATH` (e.g.
@@ -290,9 +300,28 @@ fn allocations() {
     }
 }
 
+/// `STACKS_FLUSH_EVERY=K`: in `run`, wait for reqlog's writer every K requests. Its
+/// worker formats the records and gives them back as spares; under valgrind, which
+/// runs one thread at a time, it may otherwise hardly run before the end, and the
+/// requests that find no spare record format their lines themselves. With it, `run`
+/// counts the steady state of a server whose writer keeps up (the waits cost a few
+/// instructions per request on the main thread).
+fn flush_every() -> Option<u64> {
+    std::env::var("STACKS_FLUSH_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&k| k > 0)
+}
+
 fn run(stack: &str, n: u64) {
     let (mut svc, guards) = app(stack);
+    let every = flush_every();
     for i in 0..n {
+        if let (Some(k), Some(writer)) = (every, &guards.1) {
+            if i % k == 0 {
+                writer.flush();
+            }
+        }
         drive(&mut svc, request(i));
     }
     drop(svc);

@@ -25,6 +25,8 @@ const POOL_CAP: usize = 64;
 /// not pin memory for the life of the thread.
 const KEEP_CAPACITY: usize = 32 * 1024;
 const NEW_CAPACITY: usize = 512;
+/// The most room a writer's spare record keeps (see [`Arena::clear`]).
+const SPARE_CAPACITY: usize = 4 * 1024;
 
 thread_local! {
     static POOL: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
@@ -41,6 +43,13 @@ impl Arena {
         Arena { text }
     }
 
+    /// An empty arena with the room a pooled one starts with (allocates).
+    pub(crate) fn with_room() -> Arena {
+        Arena {
+            text: String::with_capacity(NEW_CAPACITY),
+        }
+    }
+
     /// Returns the arena's buffer to this thread's pool.
     pub(crate) fn recycle(&mut self) {
         let mut text = std::mem::take(&mut self.text);
@@ -54,6 +63,29 @@ impl Arena {
                 p.push(text);
             }
         });
+    }
+
+    /// Empties the arena for another record (a writer's spare), keeping its room
+    /// unless it grew past [`SPARE_CAPACITY`]: then it starts afresh with the usual
+    /// room, so that thousands of spares do not pin the room of rare long requests.
+    /// (Allocates then: called on the writer's thread.)
+    pub(crate) fn clear(&mut self) {
+        if self.text.capacity() > SPARE_CAPACITY {
+            self.text = String::with_capacity(NEW_CAPACITY);
+        } else {
+            self.text.clear();
+        }
+    }
+
+    /// Makes this arena a copy of `other`, reusing its room.
+    pub(crate) fn copy_from(&mut self, other: &Arena) {
+        self.text.clear();
+        self.text.push_str(&other.text);
+    }
+
+    /// Bytes of text held.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
     }
 
     /// The current end, to start a span that is written piece by piece.

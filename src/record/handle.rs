@@ -1,6 +1,7 @@
 //! [`RecordHandle`]: the request's record, reachable from the request extensions.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -125,8 +126,36 @@ impl fmt::Debug for RecordHandle {
     }
 }
 
+/// Cells of finished requests kept per thread for the next requests; more are freed.
+const CELL_POOL: usize = 16;
+
+thread_local! {
+    /// Cells no handle points to any more (`Arc::get_mut` succeeded when they came back).
+    static CELLS: RefCell<Vec<Arc<RecordCell>>> = const { RefCell::new(Vec::new()) };
+}
+
 impl RecordHandle {
+    /// A handle on a new cell holding `record`: a pooled cell of an earlier request of
+    /// this thread when there is one (no allocation), else a new one.
     pub(crate) fn new(record: Record, client: crate::request_log::Client) -> RecordHandle {
+        let pooled = CELLS.try_with(|p| p.borrow_mut().pop()).ok().flatten();
+        // Nobody else can see a pooled cell (checked again here): every field starts
+        // afresh, in place.
+        if let Some(mut cell) = pooled {
+            if let Some(slot) = Arc::get_mut(&mut cell) {
+                slot.record = Mutex::new(record);
+                *slot.request_body_bytes.get_mut() = 0;
+                *slot.finished.get_mut() = false;
+                slot.client = client;
+                slot.pseudonymizer.take();
+                slot.verdict.take();
+                #[cfg(feature = "debug-events")]
+                {
+                    slot.debug = crate::debug_events::Buffer::default();
+                }
+                return RecordHandle { cell };
+            }
+        }
         RecordHandle {
             cell: Arc::new(RecordCell {
                 record: Mutex::new(record),
@@ -139,6 +168,25 @@ impl RecordHandle {
                 debug: crate::debug_events::Buffer::default(),
             }),
         }
+    }
+
+    /// Gives the cell back to this thread's pool if this is the last handle on it
+    /// (a handler that kept a clone keeps the cell to itself: it is never reused while
+    /// shared). The record's text goes back to the arena pool.
+    pub(crate) fn recycle(self) {
+        let mut cell = self.cell;
+        let Some(slot) = Arc::get_mut(&mut cell) else {
+            return;
+        };
+        let record = slot.record.get_mut().unwrap_or_else(|e| e.into_inner());
+        record.text.recycle();
+        record.extra = Vec::new();
+        let _ = CELLS.try_with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < CELL_POOL {
+                p.push(cell);
+            }
+        });
     }
 
     /// The handle in these extensions, if a `RequestLog` put one there.

@@ -134,6 +134,29 @@ impl Record {
         record
     }
 
+    /// Empties the record for reuse by another one, keeping the room of its text and
+    /// free-field storage (the sink queues recycle records this way).
+    pub(crate) fn reset(&mut self) {
+        self.fields = Fields::default();
+        self.min_level = Level::Debug;
+        self.text.clear();
+        self.extra.clear();
+    }
+
+    /// An empty record with room for text, for a queue's spares (allocates).
+    pub(crate) fn spare() -> Record {
+        Record::blank("", Arena::with_room())
+    }
+
+    /// Makes this record a copy of `other`, reusing this one's storage: what a queue
+    /// does with a record it may only borrow.
+    pub(crate) fn copy_from(&mut self, other: &Record) {
+        self.fields.clone_from(&other.fields);
+        self.min_level = other.min_level;
+        self.text.copy_from(&other.text);
+        self.extra.clone_from(&other.extra);
+    }
+
     /// A record for an event that is not a request, such as `"reqlog.start"`.
     ///
     /// Add fields with [`Record::with`]; reserved keys are ignored (see [`RESERVED_KEYS`]).

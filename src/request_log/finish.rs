@@ -14,7 +14,8 @@ use super::service::Runtime;
 use crate::{Level, Outcome, Record, RecordHandle};
 
 pub(crate) struct Finisher {
-    handle: RecordHandle,
+    /// Taken when the finisher is dropped, to hand the cell back to the pool.
+    handle: Option<RecordHandle>,
     runtime: Arc<Runtime>,
     start: Instant,
     ttfb_us: Option<u64>,
@@ -40,7 +41,7 @@ impl Finisher {
         late_route: bool,
     ) -> Finisher {
         Finisher {
-            handle,
+            handle: Some(handle),
             runtime,
             start,
             ttfb_us: None,
@@ -82,11 +83,14 @@ impl Finisher {
         if std::mem::replace(&mut self.done, true) {
             return;
         }
-        let cell = &self.handle.cell;
+        let Some(handle) = &self.handle else {
+            return;
+        };
+        let cell = &handle.cell;
         if cell.finished.swap(true, Ordering::AcqRel) {
             return;
         }
-        let mut record = self.handle.lock();
+        let mut record = handle.lock();
         if self.late_route {
             super::capture::settle_route(&mut record, &self.runtime.config);
         }
@@ -136,11 +140,14 @@ impl Finisher {
         // Only now, on a kept record: a dropped one needs no events, and a kept one
         // gets them when it failed or was slow (`debug_events::attach`).
         super::debug::finish(&self.runtime.config, cell, &mut record);
+        // The sink may take the record (a `NonBlocking` formats it on its worker) and
+        // leave an empty one, whose text storage goes back to this thread's pool.
         let sink = &self.runtime.sink;
+        let record = &mut *record;
         if std::thread::panicking() {
             // A second panic here would abort the process; built-in sinks do not panic.
-            sink.emit(&record);
-        } else if std::panic::catch_unwind(AssertUnwindSafe(|| sink.emit(&record))).is_err() {
+            sink.emit_owned(record);
+        } else if std::panic::catch_unwind(AssertUnwindSafe(|| sink.emit_owned(record))).is_err() {
             eprintln!("reqlog: the sink panicked while writing a record; the request goes on");
         }
         record.text.recycle();
@@ -149,17 +156,20 @@ impl Finisher {
 
 impl Drop for Finisher {
     fn drop(&mut self) {
-        if self.done {
-            return;
+        if !self.done {
+            let outcome = if std::thread::panicking() {
+                Outcome::Panic
+            } else if self.unread_body_is_ok && self.status.is_some() {
+                Outcome::Ok
+            } else {
+                Outcome::Aborted
+            };
+            self.finish(outcome);
         }
-        let outcome = if std::thread::panicking() {
-            Outcome::Panic
-        } else if self.unread_body_is_ok && self.status.is_some() {
-            Outcome::Ok
-        } else {
-            Outcome::Aborted
-        };
-        self.finish(outcome);
+        // Usually the last holder: the request and its body are gone by now.
+        if let Some(handle) = self.handle.take() {
+            handle.recycle();
+        }
     }
 }
 

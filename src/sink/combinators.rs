@@ -91,6 +91,11 @@ impl<A: Sink, B: Sink> Sink for Tee<A, B> {
         self.a.emit(record);
         self.b.emit(record);
     }
+    /// The first sink sees the record, the second takes it.
+    fn emit_owned(&self, record: &mut Record) {
+        self.a.emit(record);
+        self.b.emit_owned(record);
+    }
     fn describe(&self) -> Cow<'static, str> {
         format!("tee({}, {})", self.a.describe(), self.b.describe()).into()
     }
@@ -120,6 +125,11 @@ where
             self.inner.emit(record);
         }
     }
+    fn emit_owned(&self, record: &mut Record) {
+        if (self.keep)(record) {
+            self.inner.emit_owned(record);
+        }
+    }
     fn describe(&self) -> Cow<'static, str> {
         format!("filter({})", self.inner.describe()).into()
     }
@@ -133,8 +143,10 @@ pub struct Sample<S> {
     seen: AtomicU64,
 }
 
-impl<S: Sink> Sink for Sample<S> {
-    fn emit(&self, record: &Record) {
+impl<S> Sample<S> {
+    /// Whether a plain success is let through (and then at which rate), or `None` for a
+    /// record that is always kept.
+    fn decide(&self, record: &Record) -> Option<Option<u64>> {
         let plain = record.event_name() == "http.request"
             && record.status().is_some_and(|s| s < 400)
             && record.outcome() == Some(Outcome::Ok)
@@ -142,13 +154,33 @@ impl<S: Sink> Sink for Sample<S> {
             && record.actions().is_empty()
             && !record.scanning();
         if !plain || self.n == 1 {
-            return self.inner.emit(record);
+            return None;
         }
-        if self.seen.fetch_add(1, Ordering::Relaxed) % self.n == 0 {
-            let mut copy = record.clone();
-            let rate = record.sample_rate().unwrap_or(1).saturating_mul(self.n);
-            copy.set_sample_rate(rate);
-            self.inner.emit(&copy);
+        let keep = self.seen.fetch_add(1, Ordering::Relaxed) % self.n == 0;
+        Some(keep.then(|| record.sample_rate().unwrap_or(1).saturating_mul(self.n)))
+    }
+}
+
+impl<S: Sink> Sink for Sample<S> {
+    fn emit(&self, record: &Record) {
+        match self.decide(record) {
+            None => self.inner.emit(record),
+            Some(Some(rate)) => {
+                let mut copy = record.clone();
+                copy.set_sample_rate(rate);
+                self.inner.emit(&copy);
+            }
+            Some(None) => {}
+        }
+    }
+    fn emit_owned(&self, record: &mut Record) {
+        match self.decide(record) {
+            None => self.inner.emit_owned(record),
+            Some(Some(rate)) => {
+                record.set_sample_rate(rate);
+                self.inner.emit_owned(record);
+            }
+            Some(None) => {}
         }
     }
     fn describe(&self) -> Cow<'static, str> {
@@ -183,6 +215,11 @@ where
         let mut copy = record.clone();
         copy.set_level(level);
         self.inner.emit(&copy);
+    }
+    fn emit_owned(&self, record: &mut Record) {
+        let level = (self.level)(record);
+        record.set_level(level);
+        self.inner.emit_owned(record);
     }
     fn describe(&self) -> Cow<'static, str> {
         format!("map_level({})", self.inner.describe()).into()

@@ -1,9 +1,9 @@
 //! Sinks: where records go.
 //!
 //! [`Sink::emit`] is called once per record on the request's thread, so a sink must
-//! never block on I/O. The built-in writers ([`stdout`], [`writer`]) format the line on
-//! the caller's thread into a reused buffer and hand the bytes to a
-//! [`NonBlocking`] worker thread; [`MemorySink`] keeps records for tests and
+//! never block on I/O. The built-in writers ([`stdout`], [`writer`]) hand the record
+//! itself to a [`NonBlocking`] worker thread, which formats and writes it
+//! ([`Sink::emit_owned`]); [`MemorySink`] keeps records for tests and
 //! [`FnSink`] calls a closure. With the `otlp` feature, `Otlp` sends records to an
 //! OpenTelemetry collector.
 
@@ -14,6 +14,7 @@ mod memory;
 mod non_blocking;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+mod record_writer;
 #[cfg(feature = "syslog")]
 mod syslog;
 #[cfg(feature = "tracing")]
@@ -67,6 +68,27 @@ pub trait Sink: Send + Sync + 'static {
     /// Writes (or queues) one record. Must not block on I/O.
     fn emit(&self, record: &Record);
 
+    /// Writes (or queues) one record the caller gives up: the sink may take its
+    /// contents and leave an empty record in their place. Must not block on I/O.
+    ///
+    /// `RequestLog` calls this one. The default calls [`Sink::emit`]; [`NonBlocking`]
+    /// overrides it to hand the record itself to its worker thread, which formats it
+    /// there, so the request's thread does not. After the call the record's fields are
+    /// unspecified: the caller only reuses its storage.
+    ///
+    /// # Example
+    /// ```
+    /// use reqlog::{sink::{MemorySink, Sink}, Record};
+    ///
+    /// let sink = MemorySink::new();
+    /// let mut record = Record::event("reqlog.start").with("service.name", "courses");
+    /// sink.emit_owned(&mut record);
+    /// assert_eq!(sink.records().len(), 1);
+    /// ```
+    fn emit_owned(&self, record: &mut Record) {
+        self.emit(record)
+    }
+
     /// A short description for the start-up record (`"stdout json non-blocking"`).
     fn describe(&self) -> Cow<'static, str> {
         Cow::Borrowed("custom")
@@ -77,6 +99,9 @@ impl<S: Sink + ?Sized> Sink for Arc<S> {
     fn emit(&self, record: &Record) {
         (**self).emit(record)
     }
+    fn emit_owned(&self, record: &mut Record) {
+        (**self).emit_owned(record)
+    }
     fn describe(&self) -> Cow<'static, str> {
         (**self).describe()
     }
@@ -85,6 +110,9 @@ impl<S: Sink + ?Sized> Sink for Arc<S> {
 impl<S: Sink + ?Sized> Sink for Box<S> {
     fn emit(&self, record: &Record) {
         (**self).emit(record)
+    }
+    fn emit_owned(&self, record: &mut Record) {
+        (**self).emit_owned(record)
     }
     fn describe(&self) -> Cow<'static, str> {
         (**self).describe()

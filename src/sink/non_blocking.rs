@@ -1,9 +1,10 @@
-//! [`NonBlocking`]: format on the caller's thread, write on a worker thread.
+//! [`NonBlocking`]: format and write on a worker thread.
 //!
-//! The request thread formats a line into a thread-local buffer, takes the queue lock
-//! just long enough to copy the bytes in, and returns. The worker swaps the whole queue
-//! buffer out under the lock (a pointer swap) and writes it with one `write_all` — many
-//! lines per system call — without holding the lock during I/O.
+//! The request thread hands its finished record over ([`Sink::emit_owned`]): it takes
+//! the queue lock just long enough to swap the record with a spare one, and returns.
+//! The worker takes every queued record under the lock (a pointer swap), formats them
+//! in a row and writes the lines with one `write_all` — many lines per system call —
+//! without holding the lock while it formats or writes (`record_writer.rs`).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -13,7 +14,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::worker::{Queue, Worker, DEFAULT_TICK};
+use super::record_writer::{RecordWriter, Records};
+use super::worker::{Queue, DEFAULT_TICK};
 use super::Sink;
 use crate::format::{Format, JsonLines};
 use crate::Record;
@@ -70,16 +72,12 @@ pub struct NonBlockingBuilder {
 }
 
 pub(super) struct Shared {
-    queue: Arc<Queue>,
+    queue: Arc<Queue<Records>>,
     format: Arc<dyn Format>,
     overflow: Overflow,
     name: Cow<'static, str>,
     flush_timeout: Duration,
     worker: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(1024));
 }
 
 impl NonBlocking {
@@ -117,14 +115,6 @@ impl NonBlocking {
         self.shared.queue.stats.written.load(Ordering::Relaxed)
     }
 
-    /// Queues bytes that form whole lines, under the overflow policy.
-    fn push_line(&self, line: &[u8]) {
-        // A format may have no form for a record (combined writes only requests).
-        if !line.is_empty() {
-            self.shared.queue.push(line, self.shared.overflow);
-        }
-    }
-
     /// Waits until every line queued before this call is written and flushed, or the
     /// flush timeout passes. Returns whether everything was flushed. Blocks: call it at
     /// shutdown, not on the request path.
@@ -160,15 +150,31 @@ impl fmt::Debug for NonBlockingBuilder {
     }
 }
 
-impl Sink for NonBlocking {
-    fn emit(&self, record: &Record) {
+thread_local! {
+    /// Where a producer that found no spare record formats its line.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(1024));
+}
+
+impl NonBlocking {
+    /// Formats `record` on this thread and queues the line: the way when the queue has
+    /// no spare record to take the record in (a burst larger than the worker expected).
+    fn push_formatted(&self, record: &Record) {
+        let shared = &*self.shared;
+        let push = |line: &[u8]| {
+            // A format may have no form for a record (combined writes only requests).
+            if !line.is_empty() {
+                shared
+                    .queue
+                    .push_with(line.len(), shared.overflow, |q| q.line(line));
+            }
+        };
         // Reuse this thread's buffer; fall back to a fresh one while the thread is
         // being torn down (thread-locals gone) or if the format re-entered us.
         let pushed = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
             Ok(mut buf) => {
                 buf.clear();
-                self.shared.format.format(record, &mut buf);
-                self.push_line(&buf);
+                shared.format.format(record, &mut buf);
+                push(&buf);
                 if buf.capacity() > 64 * 1024 {
                     *buf = Vec::with_capacity(1024);
                 }
@@ -178,8 +184,31 @@ impl Sink for NonBlocking {
         });
         if pushed != Ok(true) {
             let mut buf = Vec::with_capacity(512);
-            self.shared.format.format(record, &mut buf);
-            self.push_line(&buf);
+            shared.format.format(record, &mut buf);
+            push(&buf);
+        }
+    }
+}
+
+impl Sink for NonBlocking {
+    /// Queues a copy of the record (made in a spare record's storage); the worker
+    /// formats it.
+    fn emit(&self, record: &Record) {
+        let queue = &self.shared.queue;
+        if !queue.push_with(Records::cost(record), self.shared.overflow, |q| {
+            q.copy(record)
+        }) {
+            self.push_formatted(record);
+        }
+    }
+
+    /// Queues the record itself, leaving an empty one in its place; the worker formats
+    /// it.
+    fn emit_owned(&self, record: &mut Record) {
+        let queue = &self.shared.queue;
+        let cost = Records::cost(record);
+        if !queue.push_with(cost, self.shared.overflow, |q| q.hand_over(record)) {
+            self.push_formatted(record);
         }
     }
 
@@ -206,7 +235,8 @@ impl NonBlockingBuilder {
         self
     }
 
-    /// Most bytes queued before the overflow policy applies (default 32 MiB).
+    /// Most bytes queued before the overflow policy applies (default 32 MiB). A queued
+    /// record counts as its text plus 256 bytes for its other fields.
     pub fn buffered_bytes_limit(mut self, bytes: usize) -> Self {
         self.bytes = bytes.max(1);
         self
@@ -245,7 +275,7 @@ impl NonBlockingBuilder {
     /// dropped and counted; requests are never held up.
     pub fn finish<W: Write + Send + 'static>(self, writer: W) -> (NonBlocking, WriterGuard) {
         let queue = Arc::new(Queue::new(self.lines, self.bytes, self.tick));
-        let worker = Worker::new(
+        let worker = RecordWriter::new(
             queue.clone(),
             self.format.clone(),
             self.name.clone(),

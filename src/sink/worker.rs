@@ -1,13 +1,14 @@
-//! The queue between request threads and the writer thread, and the writer loop.
+//! The queue between request threads and a writer thread, shared by
+//! [`NonBlocking`](super::NonBlocking) (which queues records, `record_writer.rs`) and
+//! the OTLP sink (which queues encoded bytes): the bounds, the overflow policy, the
+//! drop count, flushes and shutdown are the same whatever is queued ([`Payload`]).
 
 use std::borrow::Cow;
-use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::non_blocking::Overflow;
-use crate::format::Format;
 use crate::{Level, Record};
 
 /// Shortest gap between two write-error messages on stderr.
@@ -31,9 +32,39 @@ pub(super) struct Stats {
     pub(super) written: AtomicU64,
 }
 
+/// What a queue holds: lines of bytes (`Vec<u8>`), or records.
+pub(super) trait Payload: Default + Send {
+    /// An empty payload with room for the first lines, so that producers do not grow
+    /// it on the request path under normal load.
+    fn with_room(max_lines: usize, max_bytes: usize) -> Self;
+    /// Bytes held, for the byte limit.
+    fn bytes(&self) -> usize;
+    /// Moves everything queued into `batch` (empty on entry); what is not queued data
+    /// (spare storage) stays.
+    fn take_into(&mut self, batch: &mut Self);
+    /// Whether the line just queued used up storage the worker should replenish now
+    /// (wakes it, like a half-full queue).
+    fn running_low(&self) -> bool {
+        false
+    }
+}
+
+impl Payload for Vec<u8> {
+    fn with_room(_: usize, max_bytes: usize) -> Self {
+        Vec::with_capacity(max_bytes.min(PREALLOCATE))
+    }
+    fn bytes(&self) -> usize {
+        self.len()
+    }
+    fn take_into(&mut self, batch: &mut Self) {
+        // A pointer swap under the lock, no copy.
+        std::mem::swap(self, batch);
+    }
+}
+
 #[derive(Debug, Default)]
-struct State {
-    buf: Vec<u8>,
+struct State<P> {
+    buf: P,
     lines: usize,
     /// Drops not yet reported in a `reqlog.dropped` record.
     dropped_unreported: u64,
@@ -46,8 +77,6 @@ struct State {
 /// What a worker took from the queue in one round ([`Queue::take`]).
 #[derive(Debug)]
 pub(super) struct Round {
-    /// Lines moved into the worker's batch.
-    pub(super) lines: usize,
     /// Lines dropped because the queue was full, not yet reported.
     pub(super) dropped: u64,
     flush_epoch: u64,
@@ -85,8 +114,8 @@ pub(super) fn drop_report(count: u64, total: u64, sink: Cow<'static, str>) -> Re
 }
 
 #[derive(Debug)]
-pub(super) struct Queue {
-    state: Mutex<State>,
+pub(super) struct Queue<P = Vec<u8>> {
+    state: Mutex<State<P>>,
     /// Signalled when there is work for the worker.
     work: Condvar,
     /// Signalled when the worker took a batch (room for blocked producers) or finished
@@ -98,11 +127,22 @@ pub(super) struct Queue {
     pub(super) stats: Stats,
 }
 
-impl Queue {
-    pub(super) fn new(max_lines: usize, max_bytes: usize, tick: Duration) -> Queue {
+impl Queue<Vec<u8>> {
+    /// Queues one or more whole lines, applying the overflow policy.
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
+    pub(super) fn push(&self, line: &[u8], overflow: Overflow) {
+        self.push_with(line.len(), overflow, |buf| {
+            buf.extend_from_slice(line);
+            true
+        });
+    }
+}
+
+impl<P: Payload> Queue<P> {
+    pub(super) fn new(max_lines: usize, max_bytes: usize, tick: Duration) -> Queue<P> {
         Queue {
             state: Mutex::new(State {
-                buf: Vec::with_capacity(max_bytes.min(PREALLOCATE)),
+                buf: P::with_room(max_lines, max_bytes),
                 ..State::default()
             }),
             work: Condvar::new(),
@@ -114,36 +154,49 @@ impl Queue {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State<P>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn is_full(&self, st: &State, len: usize) -> bool {
-        st.lines >= self.max_lines || (st.lines > 0 && st.buf.len() + len > self.max_bytes)
+    fn is_full(&self, st: &State<P>, len: usize) -> bool {
+        st.lines >= self.max_lines || (st.lines > 0 && st.buf.bytes() + len > self.max_bytes)
     }
 
-    /// Queues one or more whole lines, applying the overflow policy.
-    pub(super) fn push(&self, line: &[u8], overflow: Overflow) {
+    /// Queues one line (or record) of about `len` bytes, applying the overflow policy:
+    /// `fill` adds it, under the queue's lock, or declines (returns `false`: nothing
+    /// queued, nothing counted). Returns whether the line was dealt with: queued, or
+    /// dropped and counted.
+    pub(super) fn push_with(
+        &self,
+        len: usize,
+        overflow: Overflow,
+        fill: impl FnOnce(&mut P) -> bool,
+    ) -> bool {
         let mut st = self.lock();
-        while self.is_full(&st, line.len()) {
+        while self.is_full(&st, len) {
             if overflow == Overflow::Drop || st.worker_done {
                 st.dropped_unreported += 1;
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                return;
+                return true;
             }
             st = self.progress.wait(st).unwrap_or_else(|e| e.into_inner());
         }
-        st.buf.extend_from_slice(line);
+        let before = st.buf.bytes();
+        if !fill(&mut st.buf) {
+            return false;
+        }
         st.lines += 1;
         // Wake the worker once, when the queue crosses half of a limit; otherwise its
         // tick picks the lines up.
+        let after = st.buf.bytes();
         let urgent = st.lines == self.max_lines.div_ceil(2)
-            || (st.buf.len() >= self.max_bytes / 2
-                && st.buf.len() - line.len() < self.max_bytes / 2);
+            || (after >= self.max_bytes / 2 && before < self.max_bytes / 2)
+            || st.buf.running_low();
         drop(st);
         if urgent {
             self.work.notify_one();
         }
+        true
     }
 
     /// Asks the worker to write everything queued so far and waits (bounded).
@@ -193,9 +246,9 @@ impl Queue {
     }
 
     /// Worker side: waits (a tick at a time) until there are lines, a flush, a
-    /// shutdown or drops to report, then swaps every queued line into `batch` (empty
+    /// shutdown or drops to report, then moves every queued line into `batch` (empty
     /// on entry) — a pointer swap under the lock, no copy.
-    pub(super) fn take(&self, batch: &mut Vec<u8>) -> Round {
+    pub(super) fn take(&self, batch: &mut P) -> Round {
         let mut st = self.lock();
         while st.lines == 0
             && !st.shutdown
@@ -208,9 +261,9 @@ impl Queue {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        std::mem::swap(&mut st.buf, batch);
+        st.buf.take_into(batch);
+        st.lines = 0;
         let round = Round {
-            lines: std::mem::take(&mut st.lines),
             dropped: std::mem::take(&mut st.dropped_unreported),
             flush_epoch: st.flush_requested,
             shutdown: st.shutdown,
@@ -221,8 +274,31 @@ impl Queue {
 
     /// Worker side: everything taken in `round` is written (or given up on). Completes
     /// the flushes it covered; returns whether the worker must stop now.
+    #[cfg_attr(not(feature = "otlp"), allow(dead_code))]
     pub(super) fn finish_round(&self, round: &Round) -> bool {
+        self.finish_round_with(round, |_| {})
+    }
+
+    /// An empty payload with the room this queue's starts with.
+    pub(super) fn with_room(&self) -> P {
+        P::with_room(self.max_lines, self.max_bytes)
+    }
+
+    /// Most lines (records) queued at once.
+    pub(super) fn max_lines(&self) -> usize {
+        self.max_lines
+    }
+
+    /// Runs `f` on the queued payload under the lock (to give spare storage back).
+    pub(super) fn with_payload<T>(&self, f: impl FnOnce(&mut P) -> T) -> T {
+        f(&mut self.lock().buf)
+    }
+
+    /// [`Queue::finish_round`], giving storage back to the queue (`give_back`, under
+    /// the lock) in the same critical section.
+    pub(super) fn finish_round_with(&self, round: &Round, give_back: impl FnOnce(&mut P)) -> bool {
         let mut st = self.lock();
+        give_back(&mut st.buf);
         st.flush_done = st.flush_done.max(round.flush_epoch);
         let stop = round.shutdown && st.lines == 0;
         if stop {
@@ -237,113 +313,5 @@ impl Queue {
     pub(super) fn no_worker(&self) {
         self.lock().worker_done = true;
         self.progress.notify_all();
-    }
-}
-
-/// The writer loop and its state; runs on its own thread.
-pub(super) struct Worker<W> {
-    queue: Arc<Queue>,
-    format: Arc<dyn Format>,
-    name: Cow<'static, str>,
-    writer: W,
-    batch: Vec<u8>,
-    error_reports: ErrorReports,
-    unreported_drops: u64,
-}
-
-impl<W: Write + Send + 'static> Worker<W> {
-    pub(super) fn new(
-        queue: Arc<Queue>,
-        format: Arc<dyn Format>,
-        name: Cow<'static, str>,
-        writer: W,
-    ) -> Worker<W> {
-        Worker {
-            queue,
-            format,
-            name,
-            writer,
-            batch: Vec::with_capacity(PREALLOCATE),
-            error_reports: ErrorReports::default(),
-            unreported_drops: 0,
-        }
-    }
-
-    pub(super) fn spawn(self) -> Option<std::thread::JoinHandle<()>> {
-        let queue = self.queue.clone();
-        let name = format!("reqlog-{}", self.name);
-        match std::thread::Builder::new()
-            .name(name)
-            .spawn(move || self.run())
-        {
-            Ok(h) => Some(h),
-            Err(e) => {
-                eprintln!("reqlog: cannot start the log writer thread ({e}); lines will be dropped and counted");
-                queue.no_worker();
-                None
-            }
-        }
-    }
-
-    fn run(mut self) {
-        loop {
-            let round = self.queue.take(&mut self.batch);
-            self.unreported_drops += round.dropped;
-            self.write_batch(round.lines);
-            // The writer has caught up with what was queued when lines were dropped:
-            // say how many, in the log itself.
-            if self.unreported_drops > 0 {
-                self.write_drop_report();
-            }
-            let _ = self.writer.flush();
-            if self.queue.finish_round(&round) {
-                return;
-            }
-        }
-    }
-
-    fn write_batch(&mut self, lines: usize) {
-        if self.batch.is_empty() {
-            return;
-        }
-        match self.writer.write_all(&self.batch) {
-            Ok(()) => {
-                self.queue
-                    .stats
-                    .written
-                    .fetch_add(lines as u64, Ordering::Relaxed);
-            }
-            Err(e) => self.write_failed(&e, lines),
-        }
-        self.batch.clear();
-        if self.batch.capacity() > KEEP_BATCH {
-            self.batch = Vec::with_capacity(PREALLOCATE);
-        }
-    }
-
-    fn write_failed(&mut self, error: &std::io::Error, lines: usize) {
-        let stats = &self.queue.stats;
-        stats.write_errors.fetch_add(1, Ordering::Relaxed);
-        stats.lost.fetch_add(lines as u64, Ordering::Relaxed);
-        if self.error_reports.due() {
-            eprintln!(
-                "reqlog: cannot write log lines to {}: {error} ({} write errors, {} lines lost so far; next report in {}s at the earliest)",
-                self.name,
-                stats.write_errors.load(Ordering::Relaxed),
-                stats.lost.load(Ordering::Relaxed),
-                ERROR_REPORT_INTERVAL.as_secs(),
-            );
-        }
-    }
-
-    fn write_drop_report(&mut self) {
-        let record = drop_report(
-            self.unreported_drops,
-            self.queue.stats.dropped.load(Ordering::Relaxed),
-            self.name.clone(),
-        );
-        self.format.format(&record, &mut self.batch);
-        self.unreported_drops = 0;
-        self.write_batch(1);
     }
 }
