@@ -9,15 +9,22 @@ use crate::{Record, RecordHandle};
 #[cfg(feature = "debug-events")]
 pub(crate) use crate::debug_events::RequestSpan;
 
-/// The span of a request: nothing without the `debug-events` feature.
+/// The span of a request: nothing without the `debug-events` feature. (A field, not a
+/// unit struct, so that code written for both builds reads the same under clippy.)
 #[cfg(not(feature = "debug-events"))]
 #[derive(Debug, Default)]
-pub(crate) struct RequestSpan;
+pub(crate) struct RequestSpan(());
+
+/// What entering [`RequestSpan`] gives without the feature: nothing to leave.
+#[cfg(not(feature = "debug-events"))]
+pub(crate) struct Entered;
 
 #[cfg(not(feature = "debug-events"))]
 impl RequestSpan {
     #[inline(always)]
-    pub(crate) fn enter(&self) {}
+    pub(crate) fn enter(&self) -> Entered {
+        Entered
+    }
 }
 
 /// The request's span, when debug events are on.
