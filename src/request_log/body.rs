@@ -20,9 +20,11 @@ pin_project! {
     pub struct ResponseBody<B> {
         #[pin]
         inner: B,
-        finisher: Option<Finisher>,
         // Entered while the inner body is polled: a streaming body's events count.
+        // Declared (so dropped) before the finisher: closing the span lets go of its
+        // link to the record, so the finisher's drop can give the cell back to the pool.
         span: RequestSpan,
+        finisher: Option<Finisher>,
     }
 }
 
