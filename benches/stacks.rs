@@ -18,8 +18,6 @@
 //! Lines go to a file (`/dev/null` by default, `STACKS_LOG` to change it), written by
 //! each logger's own non-blocking writer. `scripts/bench.sh` runs them all.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::net::SocketAddr;
 
 use axum::handler::Handler;
@@ -35,25 +33,9 @@ use reqlog::sink::NonBlocking;
 use reqlog::{RequestLog, RouteHook};
 use tower::{Service, ServiceExt};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new)
-    }
-}
+#[path = "../tests/support/counting.rs"]
+mod counting;
+use counting::{allocs, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -291,11 +273,11 @@ fn allocations() {
         }
         const N: u64 = 10_000;
         let reqs: Vec<_> = (0..N).map(request).collect();
-        let before = ALLOCS.with(|c| c.get());
+        let before = allocs();
         for req in reqs {
             drive(&mut svc, req);
         }
-        let per = (ALLOCS.with(|c| c.get()) - before) as f64 / N as f64;
+        let per = (allocs() - before) as f64 / N as f64;
         println!("{stack}\t{per:.3}");
     }
 }

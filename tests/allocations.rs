@@ -2,8 +2,6 @@
 //! counting allocator on the request's thread (the writer thread is not the request
 //! path). Counts are deterministic; times are left to the benches.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::convert::Infallible;
 
 use bytes::Bytes;
@@ -16,32 +14,12 @@ use reqlog::{RequestLog, RouteHook};
 use tower::layer::util::{Identity, Stack};
 use tower::{Service, ServiceBuilder, ServiceExt};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new)
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
+use counting::{allocs, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocs() -> u64 {
-    ALLOCS.with(|c| c.get())
-}
 
 fn request() -> Request<Full<Bytes>> {
     let mut req = Request::get("/courses/python-jumpstart?ref=newsletter")

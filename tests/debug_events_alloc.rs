@@ -3,8 +3,6 @@
 //! first event). Counted with a counting allocator; times are in `benches/debug_events.rs`.
 #![cfg(feature = "debug-events")]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::convert::Infallible;
 
 use bytes::Bytes;
@@ -16,32 +14,12 @@ use reqlog::RequestLog;
 use tower::{Layer, Service, ServiceExt};
 use tracing_subscriber::layer::SubscriberExt;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new)
-    }
-}
+#[path = "support/counting.rs"]
+mod counting;
+use counting::{allocs, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocs() -> u64 {
-    ALLOCS.with(|c| c.get())
-}
 
 /// The application: emits its events, then answers at once.
 #[derive(Clone, Copy)]
