@@ -10,6 +10,7 @@ use futures_util::FutureExt;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use reqlog::debug_events::DebugEvents;
+use reqlog::sink::NonBlocking;
 use reqlog::RequestLog;
 use tower::{Layer, Service, ServiceExt};
 use tracing_subscriber::layer::SubscriberExt;
@@ -45,12 +46,17 @@ impl<B> Service<Request<B>> for Steps {
     }
 }
 
-/// Allocations of `n` requests through `log` around a handler that emits `events`
-/// `debug!` events, to the last body byte, on this thread.
-fn count(log: &RequestLog, n: u64, events: usize) -> u64 {
+/// Allocations of `n` requests through `log` (writing to `sink`) around a handler that
+/// emits `events` `debug!` events, to the last body byte, on this thread.
+fn count(log: &RequestLog, sink: &NonBlocking, n: u64, events: usize) -> u64 {
     let mut svc = log.clone().layer(Steps(events));
     let mut total = 0;
-    for _ in 0..n {
+    for i in 0..n {
+        // Let the writer catch up now and then, outside the count, as its tick does on
+        // a server (it gives the records it wrote back as spares).
+        if i % 128 == 0 {
+            assert!(sink.flush());
+        }
         let req = Request::get("/").body(Full::new(Bytes::new())).unwrap();
         let before = allocs();
         let ready = ServiceExt::<Request<Full<Bytes>>>::ready(&mut svc)
@@ -75,15 +81,15 @@ fn a_request_without_events_costs_its_span_and_no_buffer() {
         let (sink, _guard) = reqlog::sink::writer(std::io::sink());
         let off = RequestLog::new().sink(sink.clone());
         let on = RequestLog::new()
-            .sink(sink)
+            .sink(sink.clone())
             .debug_events(DebugEvents::new());
         const N: u64 = 1024;
         // Warm up: the registry's span slots, thread-local pools, lazy statics.
-        count(&off, 200, 0);
-        count(&on, 200, 0);
-        count(&on, 50, 3);
-        let (off_total, on_total) = (count(&off, N, 0), count(&on, N, 0));
-        let with_events = count(&on, N, 3);
+        count(&off, &sink, 200, 0);
+        count(&on, &sink, 200, 0);
+        count(&on, &sink, 50, 3);
+        let (off_total, on_total) = (count(&off, &sink, N, 0), count(&on, &sink, N, 0));
+        let with_events = count(&on, &sink, N, 3);
         let per = |t: u64| t as f64 / N as f64;
         eprintln!(
             "allocations per request: off {:.3}, on without events {:.3}, on with 3 events {:.3}",
@@ -91,9 +97,12 @@ fn a_request_without_events_costs_its_span_and_no_buffer() {
             per(on_total),
             per(with_events)
         );
-        // The span's link to the record (one boxed extension); no buffer.
+        // The span's link to the record (one boxed extension); no buffer. Request ids
+        // come from a per-thread slab refilled with two allocations every 512 ids,
+        // which may fall in either count.
+        const SLAB: u64 = 2 * (N / 512 + 1);
         assert!(
-            on_total <= off_total + N,
+            on_total <= off_total + N + SLAB,
             "{} vs {}",
             per(on_total),
             per(off_total)
