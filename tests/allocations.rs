@@ -5,18 +5,17 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use reqlog::actions::UserActions;
 use reqlog::probe::ProbeDetector;
 use reqlog::{RequestLog, RouteHook};
 use tower::layer::util::{Identity, Stack};
-use tower::{Service, ServiceBuilder, ServiceExt};
+use tower::{Service, ServiceBuilder};
 
 #[path = "support/counting.rs"]
 mod counting;
-use counting::{allocs, Counting};
+use counting::Counting;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -66,18 +65,7 @@ where
     B: http_body::Body,
     B::Error: std::fmt::Debug,
 {
-    let req = make();
-    let before = allocs();
-    let ready = svc.ready().now_or_never().unwrap().unwrap();
-    let resp = ready.call(req).now_or_never().unwrap().unwrap();
-    {
-        // Dropped before counting ends: the line may be written at the drop.
-        let mut body = std::pin::pin!(resp.into_body());
-        while let Some(frame) = body.frame().now_or_never().unwrap() {
-            drop(frame.unwrap());
-        }
-    }
-    allocs() - before
+    counting::request_allocs(svc, make())
 }
 
 /// The application: a small HTML response, ready at once.

@@ -6,18 +6,17 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use reqlog::debug_events::DebugEvents;
 use reqlog::sink::NonBlocking;
 use reqlog::RequestLog;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 use tracing_subscriber::layer::SubscriberExt;
 
 #[path = "support/counting.rs"]
 mod counting;
-use counting::{allocs, Counting};
+use counting::Counting;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -58,18 +57,7 @@ fn count(log: &RequestLog, sink: &NonBlocking, n: u64, events: usize) -> u64 {
             assert!(sink.flush());
         }
         let req = Request::get("/").body(Full::new(Bytes::new())).unwrap();
-        let before = allocs();
-        let ready = ServiceExt::<Request<Full<Bytes>>>::ready(&mut svc)
-            .now_or_never()
-            .unwrap()
-            .unwrap();
-        let resp = ready.call(req).now_or_never().unwrap().unwrap();
-        let mut body = resp.into_body();
-        while let Some(frame) = body.frame().now_or_never().unwrap() {
-            drop(frame.unwrap());
-        }
-        drop(body);
-        total += allocs() - before;
+        total += counting::request_allocs(&mut svc, req);
     }
     total
 }

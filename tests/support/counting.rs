@@ -30,3 +30,29 @@ unsafe impl GlobalAlloc for Counting {
 pub fn allocs() -> u64 {
     ALLOCS.with(|c| c.get())
 }
+
+/// Runs `req` through `svc` to the last body byte, on this thread, and returns the
+/// allocations made while doing so (the request is built before counting, the body is
+/// dropped inside the count: the line may be written at the drop). The tests drive
+/// their services with it; `benches/stacks.rs` has its own runtime loop.
+#[allow(dead_code)]
+pub fn request_allocs<S, Req, B>(svc: &mut S, req: Req) -> u64
+where
+    S: tower::Service<Req, Response = http::Response<B>, Error = std::convert::Infallible>,
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    use futures_util::FutureExt;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let before = allocs();
+    let ready = svc.ready().now_or_never().unwrap().unwrap();
+    let resp = ready.call(req).now_or_never().unwrap().unwrap();
+    {
+        let mut body = std::pin::pin!(resp.into_body());
+        while let Some(frame) = body.frame().now_or_never().unwrap() {
+            drop(frame.unwrap());
+        }
+    }
+    allocs() - before
+}
