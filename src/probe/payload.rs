@@ -71,9 +71,15 @@ pub(super) fn merge(target: &str, found: Option<ProbeMatch>) -> Option<ProbeMatc
 /// [`MAX_PARAM`] bytes at a character boundary.
 fn param_name(raw: &str) -> Arc<str> {
     let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len().min(MAX_PARAM + 4));
+    // Most names are plain (`id`, `file`): the name itself, one allocation.
+    if bytes.len() <= MAX_PARAM && memchr::memchr2(b'%', b'+', bytes).is_none() {
+        return Arc::from(raw);
+    }
+    // Decoded on the stack: the `Arc` stays the only allocation.
+    let mut out = [0u8; MAX_PARAM + 4];
+    let mut len = 0;
     let mut i = 0;
-    while i < bytes.len() && out.len() < MAX_PARAM + 4 {
+    while i < bytes.len() && len < out.len() {
         let b = match bytes[i] {
             b'%' => match percent_escape_at(bytes, i) {
                 Some(v) => {
@@ -85,10 +91,11 @@ fn param_name(raw: &str) -> Arc<str> {
             b'+' => b' ',
             b => b,
         };
-        out.push(b);
+        out[len] = b;
+        len += 1;
         i += 1;
     }
-    let text = String::from_utf8_lossy(&out);
+    let text = String::from_utf8_lossy(&out[..len]);
     let mut cut = text.len().min(MAX_PARAM);
     while !text.is_char_boundary(cut) {
         cut -= 1;
@@ -154,6 +161,9 @@ mod tests {
         assert_eq!(&*param_name("a+b"), "a b");
         assert_eq!(&*param_name("%zz%4"), "%zz%4");
         assert_eq!(param_name(&"é".repeat(100)).len(), 64);
+        assert_eq!(&*param_name(&"a".repeat(64)), "a".repeat(64));
+        assert_eq!(&*param_name(&"a".repeat(65)), "a".repeat(64));
+        assert_eq!(param_name(&"%41".repeat(100)).len(), 64);
         assert_eq!(&*param_name("%ff"), "\u{fffd}");
     }
 

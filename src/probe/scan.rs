@@ -8,6 +8,63 @@ use aho_corasick::automaton::StateID;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, StartKind};
 
+mod flat;
+
+pub(super) use flat::Flat;
+
+/// What the scan loop needs of an automaton: aho-corasick's [`DFA`], or a [`Flat`] copy
+/// of a small one (fewer instructions per byte).
+pub(super) trait Steps {
+    /// A state.
+    type Id: Copy;
+    /// The unanchored start state.
+    fn start(&self) -> Option<Self::Id>;
+    /// The state after reading `b` in `s`.
+    fn next(&self, s: Self::Id, b: u8) -> Self::Id;
+    /// A match (or dead) state: the loop stops there.
+    fn is_special(&self, s: Self::Id) -> bool;
+    /// Calls `f(pattern, pattern length)` for each pattern that ends in the special
+    /// state `s`, until it returns `false`; `false` then.
+    fn each_match(&self, s: Self::Id, f: &mut dyn FnMut(usize, usize) -> bool) -> bool;
+    /// The longest pattern's length.
+    fn max_pattern_len(&self) -> usize;
+}
+
+impl Steps for DFA {
+    type Id = StateID;
+
+    fn start(&self) -> Option<StateID> {
+        self.start_state(Anchored::No).ok()
+    }
+
+    #[inline(always)]
+    fn next(&self, s: StateID, b: u8) -> StateID {
+        self.next_state(Anchored::No, s, b)
+    }
+
+    #[inline(always)]
+    fn is_special(&self, s: StateID) -> bool {
+        Automaton::is_special(self, s)
+    }
+
+    fn each_match(&self, s: StateID, f: &mut dyn FnMut(usize, usize) -> bool) -> bool {
+        if !self.is_match(s) {
+            return true;
+        }
+        for k in 0..self.match_len(s) {
+            let pid = self.match_pattern(s, k);
+            if !f(pid.as_usize(), self.pattern_len(pid)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn max_pattern_len(&self) -> usize {
+        Automaton::max_pattern_len(self)
+    }
+}
+
 /// Builds a DFA with standard (report-everything) match semantics.
 pub(super) fn build<P: AsRef<[u8]>>(
     needles: &[P],
@@ -24,7 +81,11 @@ pub(super) fn build<P: AsRef<[u8]>>(
 
 /// Calls `f(pattern, start, end)` for every occurrence of every pattern in `hay`, in no
 /// particular order.
-pub(super) fn for_each_match(dfa: &DFA, hay: &[u8], f: &mut dyn FnMut(usize, usize, usize)) {
+pub(super) fn for_each_match<A: Steps>(
+    dfa: &A,
+    hay: &[u8],
+    f: &mut dyn FnMut(usize, usize, usize),
+) {
     for_each_match_until(dfa, hay, &mut |p, s, e| {
         f(p, s, e);
         true
@@ -44,12 +105,12 @@ pub(super) fn for_each_match(dfa: &DFA, hay: &[u8], f: &mut dyn FnMut(usize, usi
 /// Not inlined, and the callback is dynamic: it runs only on matches, and keeping it out
 /// of the loop lets the loop's state live in registers.
 #[inline(never)]
-pub(super) fn for_each_match_until(
-    dfa: &DFA,
+pub(super) fn for_each_match_until<A: Steps>(
+    dfa: &A,
     hay: &[u8],
     f: &mut dyn FnMut(usize, usize, usize) -> bool,
 ) {
-    let Ok(start) = dfa.start_state(Anchored::No) else {
+    let Some(start) = dfa.start() else {
         return;
     };
     let overlap = dfa.max_pattern_len().saturating_sub(1);
@@ -80,9 +141,9 @@ pub(super) fn for_each_match_until(
 
 /// Scans `hay[at..]` from state `sid`; positions are reported plus `offset`.
 #[inline(always)]
-fn scan(
-    dfa: &DFA,
-    mut sid: StateID,
+fn scan<A: Steps>(
+    dfa: &A,
+    mut sid: A::Id,
     hay: &[u8],
     mut at: usize,
     offset: usize,
@@ -102,36 +163,28 @@ fn scan(
 /// Reports the matches of the special state `sid` reached after `hay[..end]`, shifted by
 /// `offset`, keeping those that end after `min_end`; `false` when `f` asked to stop.
 #[inline]
-fn report(
-    dfa: &DFA,
-    sid: StateID,
+fn report<A: Steps>(
+    dfa: &A,
+    sid: A::Id,
     end: usize,
     offset: usize,
     min_end: usize,
     f: &mut dyn FnMut(usize, usize, usize) -> bool,
 ) -> bool {
-    if dfa.is_match(sid) {
-        let end = end + offset;
-        if end <= min_end {
-            return true;
-        }
-        for k in 0..dfa.match_len(sid) {
-            let pid = dfa.match_pattern(sid, k);
-            if !f(pid.as_usize(), end - dfa.pattern_len(pid), end) {
-                return false;
-            }
-        }
+    let end = end + offset;
+    if end <= min_end {
+        return true;
     }
-    true
+    dfa.each_match(sid, &mut |pid, len| f(pid, end - len, end))
 }
 
 /// Runs the automaton from `sid` at `hay[at]` until it enters a special (match or dead)
 /// state or the haystack ends; returns the state and the position after the last byte
 /// read. Kept apart so that its few variables stay in registers.
 #[inline(never)]
-fn advance(dfa: &DFA, mut sid: StateID, hay: &[u8], at: usize) -> (StateID, usize) {
+fn advance<A: Steps>(dfa: &A, mut sid: A::Id, hay: &[u8], at: usize) -> (A::Id, usize) {
     for (i, &b) in hay[at..].iter().enumerate() {
-        sid = dfa.next_state(Anchored::No, sid, b);
+        sid = dfa.next(sid, b);
         if dfa.is_special(sid) {
             return (sid, at + i + 1);
         }
@@ -142,17 +195,17 @@ fn advance(dfa: &DFA, mut sid: StateID, hay: &[u8], at: usize) -> (StateID, usiz
 /// [`advance`] over `a` and `b` in step, over the length of `a` (which `b` must not be
 /// shorter than): returns when either state is special, or at the end of `a`.
 #[inline(never)]
-fn advance2(
-    dfa: &DFA,
-    mut sa: StateID,
+fn advance2<A: Steps>(
+    dfa: &A,
+    mut sa: A::Id,
     a: &[u8],
-    mut sb: StateID,
+    mut sb: A::Id,
     b: &[u8],
     at: usize,
-) -> (StateID, StateID, usize) {
+) -> (A::Id, A::Id, usize) {
     for (i, (&x, &y)) in a[at..].iter().zip(&b[at..]).enumerate() {
-        sa = dfa.next_state(Anchored::No, sa, x);
-        sb = dfa.next_state(Anchored::No, sb, y);
+        sa = dfa.next(sa, x);
+        sb = dfa.next(sb, y);
         if dfa.is_special(sa) || dfa.is_special(sb) {
             return (sa, sb, at + i + 1);
         }

@@ -195,6 +195,7 @@ mod tests;
 
 use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// At most this many raw bytes of one value are inspected.
 pub(crate) const MAX_VALUE: usize = 2048;
@@ -581,22 +582,15 @@ fn sql_possible(v: &[u8], seen: &Seen) -> bool {
 }
 
 /// Whether `v` holds `union`, `select`, `exec`, `waitfor` or `declare` anywhere (not only
-/// as a word, as five substring searches did). Each holds `c`, `u` or `w`, letters that
-/// are rarer in text than their first ones: one `memchr3` pass finds the candidates, and
-/// each is compared with the keywords holding that letter, where it would stand.
+/// as a word). Each keyword has a prebuilt `memchr::memmem` finder (vectorised): on the
+/// words of an ordinary search query, whose `c`, `u` and `w` the former `memchr3` pass
+/// stopped at one by one, five vector scans cost about a third of it.
 fn query_keyword(v: &[u8]) -> bool {
-    /// (letter, keyword, the letter's offset in it).
-    const AT: &[(u8, &[u8], usize)] = &[
-        (b'u', b"union", 0),
-        (b'w', b"waitfor", 0),
-        (b'c', b"select", 4),
-        (b'c', b"exec", 3),
-        (b'c', b"declare", 2),
-    ];
-    memchr::memchr3_iter(b'c', b'u', b'w', v).any(|p| {
-        AT.iter()
-            .any(|&(letter, k, off)| v[p] == letter && p >= off && v[p - off..].starts_with(k))
-    })
+    static FINDERS: OnceLock<[memchr::memmem::Finder<'static>; 5]> = OnceLock::new();
+    let finders = FINDERS.get_or_init(|| {
+        [b"union", &b"select"[..], b"exec", b"waitfor", b"declare"].map(memchr::memmem::Finder::new)
+    });
+    v.len() >= 4 && finders.iter().any(|f| f.find(v).is_some())
 }
 
 /// Bytes that some recogniser needs beyond letters, digits, `-`, `_` and `.`.
