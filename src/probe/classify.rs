@@ -343,7 +343,7 @@ mod tests {
         let c = Classifier::default();
         assert!(matches!(
             c.inner.query_automaton,
-            Some((super::super::compile::QueryScan::Flat(_), _))
+            Some((scan::Scanner::Flat(_), _))
         ));
     }
 

@@ -22,7 +22,7 @@ pub(super) struct Compiled {
     /// query is most of a long target's bytes, and most literals (path signatures, the
     /// triggers of payload regexes the injection engine decides there) only cost it a
     /// stop per occurrence.
-    pub(super) query_automaton: Option<(QueryScan, Vec<u32>)>,
+    pub(super) query_automaton: Option<(scan::Scanner, Vec<u32>)>,
     /// Per automaton pattern, its signatures in `sigs`.
     pub(super) pattern_sigs: Vec<Range<u32>>,
     pub(super) sigs: Vec<Sig>,
@@ -34,27 +34,6 @@ pub(super) struct Compiled {
     pub(super) custom_regex_rules: Vec<u32>,
     /// Rules decided by code rather than by a signature; absent without built-ins.
     pub(super) special: Option<Special>,
-}
-
-/// The query automaton: a [`scan::Flat`] copy when it fits (the built-in set's does),
-/// else the crate's DFA (many long custom literals).
-pub(super) enum QueryScan {
-    Flat(scan::Flat),
-    Dfa(DFA),
-}
-
-impl QueryScan {
-    /// [`scan::for_each_match_until`] with whichever automaton this is.
-    pub(super) fn for_each_match_until(
-        &self,
-        hay: &[u8],
-        f: &mut dyn FnMut(usize, usize, usize) -> bool,
-    ) {
-        match self {
-            QueryScan::Flat(a) => scan::for_each_match_until(a, hay, f),
-            QueryScan::Dfa(a) => scan::for_each_match_until(a, hay, f),
-        }
-    }
 }
 
 pub(super) struct Rule {
@@ -304,11 +283,10 @@ pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
             let dfa = scan::build(&needles, false).map_err(|e| {
                 RuleError::new("query signatures", RuleErrorKind::Automaton(e.to_string()))
             })?;
-            let scan = match scan::Flat::new(&dfa) {
-                Some(flat) => QueryScan::Flat(flat),
-                None => QueryScan::Dfa(dfa),
-            };
-            Some((scan, relevant.iter().map(|&i| i as u32).collect()))
+            Some((
+                scan::Scanner::new(dfa),
+                relevant.iter().map(|&i| i as u32).collect(),
+            ))
         }
     };
     let mut sigs = Vec::new();

@@ -12,6 +12,43 @@ mod flat;
 
 pub(super) use flat::Flat;
 
+/// An automaton to scan with: a [`Flat`] copy when it fits (the built-in query and
+/// user-agent automata do), else the crate's DFA (many long custom literals).
+pub(super) enum Scanner {
+    Flat(Flat),
+    Dfa(DFA),
+}
+
+impl Scanner {
+    /// The flat copy of `dfa` if its table fits, else `dfa` itself.
+    pub(super) fn new(dfa: DFA) -> Scanner {
+        match Flat::new(&dfa) {
+            Some(flat) => Scanner::Flat(flat),
+            None => Scanner::Dfa(dfa),
+        }
+    }
+
+    /// [`for_each_match_until`] with whichever automaton this is.
+    pub(super) fn for_each_match_until(
+        &self,
+        hay: &[u8],
+        f: &mut dyn FnMut(usize, usize, usize) -> bool,
+    ) {
+        match self {
+            Scanner::Flat(a) => for_each_match_until(a, hay, f),
+            Scanner::Dfa(a) => for_each_match_until(a, hay, f),
+        }
+    }
+
+    /// [`for_each_match`] with whichever automaton this is.
+    pub(super) fn for_each_match(&self, hay: &[u8], f: &mut dyn FnMut(usize, usize, usize)) {
+        match self {
+            Scanner::Flat(a) => for_each_match(a, hay, f),
+            Scanner::Dfa(a) => for_each_match(a, hay, f),
+        }
+    }
+}
+
 /// What the scan loop needs of an automaton: aho-corasick's [`DFA`], or a [`Flat`] copy
 /// of a small one (fewer instructions per byte).
 pub(super) trait Steps {
