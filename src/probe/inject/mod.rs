@@ -105,7 +105,7 @@
 //! table pass for its [`Seen`] set. Each recogniser, and within the markup, command and
 //! NoSQL ones each check, runs only when the value holds the bytes it cannot match
 //! without (compile-time masks); SQL needs a digit, a quote or an operator, or a query
-//! keyword (one `memchr3` pass). Scans for one byte use `memchr` (two: `memchr2`, as
+//! keyword (five prebuilt `memmem` finders). Scans for one byte use `memchr` (two: `memchr2`, as
 //! the SQL lexer skips a string's body). A percent round writes by index into an output
 //! sized to its input, and the text stage's gate is one vectorised reduction. On the
 //! 320-byte, 13-parameter benign query of `benches/probe.rs` the engine runs about
