@@ -154,6 +154,8 @@ pub(super) fn payload_category(c: ProbeCategory) -> bool {
 }
 
 pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
+    // Every classifier classifies user agents with the one built-in table.
+    super::crawlers::warm();
     let mut c = Compiler::default();
     let builtin = !rules.without_builtin;
     if builtin {

@@ -182,6 +182,13 @@ struct UaTable {
     tokens: Vec<Token>,
 }
 
+/// Builds the user-agent table now (once per process) instead of on the first request
+/// that asks: a rule set's compilation calls it, so a server's first request does not
+/// wait for it (about 15 ms on a release build, 120 ms on a debug one).
+pub(super) fn warm() {
+    let _ = table();
+}
+
 fn table() -> &'static UaTable {
     static TABLE: OnceLock<UaTable> = OnceLock::new();
     TABLE.get_or_init(|| {

@@ -9,8 +9,6 @@
 //! `User-Agent`. Built once per rule set; only a DFA whose table fits is copied (the
 //! caller keeps the crate's otherwise).
 
-use std::collections::HashMap;
-
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::Anchored;
@@ -43,41 +41,73 @@ pub(in crate::probe) struct Flat {
 impl Flat {
     /// Copies `dfa`'s reachable states, or `None` when they do not fit the table.
     pub(in crate::probe) fn new(dfa: &DFA) -> Option<Flat> {
+        // Built once per rule set, but on a debug build too, and the user-agent table
+        // lazily on a first request: plain index loops, no hashing per transition.
         let start = dfa.start_state(Anchored::No).ok()?;
-        // Every reachable state and its 256 successors, breadth first.
-        let mut order = vec![start];
-        let mut index: HashMap<StateID, usize> = HashMap::from([(start, 0)]);
-        let mut next: Vec<[usize; 256]> = Vec::new();
+        // Every reachable state and its 256 successors, breadth first. The crate's
+        // state ids are small integers (offsets into its table): a vector maps them.
+        const NONE: u32 = u32::MAX;
+        let mut index: Vec<u32> = Vec::new();
+        let mut number = |sid: StateID, order: &mut Vec<StateID>| -> usize {
+            let k = sid.as_usize();
+            if k >= index.len() {
+                index.resize(k + 1, NONE);
+            }
+            if index[k] == NONE {
+                index[k] = order.len() as u32;
+                order.push(sid);
+            }
+            index[k] as usize
+        };
+        let mut order = Vec::new();
+        number(start, &mut order);
+        let mut next: Vec<[u32; 256]> = Vec::new();
         let mut i = 0;
         while i < order.len() {
             let s = order[i];
-            let mut row = [0usize; 256];
+            let mut row = [0u32; 256];
             for (b, slot) in row.iter_mut().enumerate() {
                 let t = dfa.next_state(Anchored::No, s, b as u8);
-                *slot = *index.entry(t).or_insert_with(|| {
-                    order.push(t);
-                    order.len() - 1
-                });
+                *slot = number(t, &mut order) as u32;
             }
             next.push(row);
             i += 1;
-            if order.len() * 256 > TABLE * 64 {
+            if order.len() > TABLE {
                 return None; // far too big: do not even finish the walk
             }
         }
-        // Bytes whose columns are equal share a class.
+        // Bytes whose columns are equal share a class: a hash of each column sorts the
+        // bytes, and equal hashes are checked column against column.
+        let mut keyed: Vec<(u64, u8)> = (0..=255u8)
+            .map(|b| {
+                let mut h = 0xcbf2_9ce4_8422_2325u64;
+                for row in &next {
+                    h = (h ^ u64::from(row[usize::from(b)])).wrapping_mul(0x0000_0100_0000_01b3);
+                }
+                (h, b)
+            })
+            .collect();
+        keyed.sort_unstable();
+        let same = |x: u8, y: u8| next.iter().all(|r| r[usize::from(x)] == r[usize::from(y)]);
         let mut classes = [0u8; 256];
-        let mut columns: HashMap<Vec<usize>, u8> = HashMap::new();
-        for (b, class) in classes.iter_mut().enumerate() {
-            let column: Vec<usize> = next.iter().map(|row| row[b]).collect();
-            let n = columns.len();
-            let id = *columns.entry(column).or_insert(n as u8);
-            *class = id;
-            if columns.len() > 256 {
-                return None;
+        // Representatives of the classes made so far, with their hashes.
+        let mut reps: Vec<(u64, u8)> = Vec::new();
+        for &(h, b) in &keyed {
+            let found = reps
+                .iter()
+                .rev()
+                .take_while(|r| r.0 == h)
+                .position(|r| same(r.1, b))
+                .map(|k| reps.len() - 1 - k);
+            match found {
+                Some(k) => classes[usize::from(b)] = classes[usize::from(reps[k].1)],
+                None => {
+                    classes[usize::from(b)] = u8::try_from(reps.len()).ok()?;
+                    reps.push((h, b));
+                }
             }
         }
-        let stride = columns.len();
+        let stride = reps.len();
         if order.len() * stride > TABLE {
             return None;
         }
@@ -100,7 +130,7 @@ impl Flat {
         for (old, row) in next.iter().enumerate() {
             let base = renum[old] * stride;
             for (b, &to) in row.iter().enumerate() {
-                trans[base + usize::from(classes[b])] = (renum[to] * stride) as u32;
+                trans[base + usize::from(classes[b])] = (renum[to as usize] * stride) as u32;
             }
         }
         let matches = specials
