@@ -65,6 +65,18 @@ impl Arena {
         });
     }
 
+    /// Empties the arena for the next request of a pooled record cell: its room is
+    /// kept unless it grew past [`KEEP_CAPACITY`] (then, or when it has none, it takes
+    /// one from this thread's pool, as [`Arena::take`]). Allocates only when the pool
+    /// is empty.
+    pub(crate) fn reuse(&mut self) {
+        if self.text.capacity() == 0 || self.text.capacity() > KEEP_CAPACITY {
+            *self = Arena::take();
+        } else {
+            self.text.clear();
+        }
+    }
+
     /// Empties the arena for another record (a writer's spare), keeping its room
     /// unless it grew past [`SPARE_CAPACITY`]: then it starts afresh with the usual
     /// room, so that thousands of spares do not pin the room of rare long requests.

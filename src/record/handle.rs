@@ -135,15 +135,23 @@ thread_local! {
 }
 
 impl RecordHandle {
-    /// A handle on a new cell holding `record`: a pooled cell of an earlier request of
-    /// this thread when there is one (no allocation), else a new one.
-    pub(crate) fn new(record: Record, client: crate::request_log::Client) -> RecordHandle {
+    /// A handle on a cell whose record (a blank `event_name` record) `fill` writes in
+    /// place, and the client `fill` resolved. The cell is a pooled one of an earlier
+    /// request of this thread when there is one: no allocation, and the record is
+    /// written where it stays instead of being built on the stack and moved in (it is
+    /// some 600 bytes).
+    pub(crate) fn begin<R>(
+        event_name: &'static str,
+        fill: impl FnOnce(&mut Record) -> (crate::request_log::Client, R),
+    ) -> (RecordHandle, R) {
         let pooled = CELLS.try_with(|p| p.borrow_mut().pop()).ok().flatten();
         // Nobody else can see a pooled cell (checked again here): every field starts
         // afresh, in place.
         if let Some(mut cell) = pooled {
             if let Some(slot) = Arc::get_mut(&mut cell) {
-                slot.record = Mutex::new(record);
+                let record = slot.record.get_mut().unwrap_or_else(|e| e.into_inner());
+                record.reuse(event_name);
+                let (client, out) = fill(record);
                 *slot.request_body_bytes.get_mut() = 0;
                 *slot.finished.get_mut() = false;
                 slot.client = client;
@@ -153,10 +161,12 @@ impl RecordHandle {
                 {
                     slot.debug = crate::debug_events::Buffer::default();
                 }
-                return RecordHandle { cell };
+                return (RecordHandle { cell }, out);
             }
         }
-        RecordHandle {
+        let mut record = Record::blank(event_name, super::Arena::take());
+        let (client, out) = fill(&mut record);
+        let handle = RecordHandle {
             cell: Arc::new(RecordCell {
                 record: Mutex::new(record),
                 request_body_bytes: AtomicU64::new(0),
@@ -167,26 +177,32 @@ impl RecordHandle {
                 #[cfg(feature = "debug-events")]
                 debug: crate::debug_events::Buffer::default(),
             }),
-        }
+        };
+        (handle, out)
     }
 
     /// Gives the cell back to this thread's pool if this is the last handle on it
     /// (a handler that kept a clone keeps the cell to itself: it is never reused while
-    /// shared). The record's text goes back to the arena pool.
+    /// shared). The record keeps its text's room for the next request
+    /// ([`Record::reuse`]); its free fields are dropped now. With the pool full the
+    /// cell is freed and its text's room goes to the arena pool instead.
     pub(crate) fn recycle(self) {
         let mut cell = self.cell;
         let Some(slot) = Arc::get_mut(&mut cell) else {
             return;
         };
         let record = slot.record.get_mut().unwrap_or_else(|e| e.into_inner());
-        record.text.recycle();
-        record.extra = Vec::new();
-        let _ = CELLS.try_with(|p| {
-            let mut p = p.borrow_mut();
-            if p.len() < CELL_POOL {
-                p.push(cell);
-            }
-        });
+        let full = CELLS
+            .try_with(|p| p.borrow().len() >= CELL_POOL)
+            .unwrap_or(true);
+        if full {
+            // The cell is freed; its text room goes to the arena pool, for the cell a
+            // later request makes.
+            record.text.recycle();
+            return;
+        }
+        record.extra.clear();
+        let _ = CELLS.try_with(|p| p.borrow_mut().push(cell));
     }
 
     /// The handle in these extensions, if a `RequestLog` put one there.

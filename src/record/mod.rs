@@ -134,6 +134,17 @@ impl Record {
         record
     }
 
+    /// Makes the record a blank one named `event_name` again, in place, keeping the room
+    /// of its text and free-field storage: what a pooled record cell does for the next
+    /// request (see [`Arena::reuse`]).
+    pub(crate) fn reuse(&mut self, event_name: &'static str) {
+        self.fields = Fields::default();
+        self.min_level = Level::Debug;
+        self.text.reuse();
+        self.extra.clear();
+        self.set_event_name(event_name);
+    }
+
     /// Empties the record for reuse by another one, keeping the room of its text and
     /// free-field storage (the sink queues recycle records this way).
     pub(crate) fn reset(&mut self) {

@@ -27,16 +27,14 @@ const CUT_MARGIN: usize = 320;
 
 /// What the service keeps besides the record.
 pub(crate) struct Captured {
-    pub(crate) record: Record,
-    /// The resolved client before masking.
-    pub(crate) client: Client,
     pub(crate) request_id: HeaderValue,
     /// The caller's trace (a single valid `traceparent`), also on the record.
     pub(crate) trace: Option<TraceContext>,
 }
 
-pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
-    let mut record = Record::blank("http.request", Arena::take());
+/// Fills a blank record (in place: it is the pooled cell's) from the request head;
+/// returns the resolved client (before masking) and what the service keeps.
+pub(crate) fn capture(record: &mut Record, parts: &Parts, config: &Config) -> (Client, Captured) {
     let cap = config.max_field_len;
     let text = &mut record.text;
 
@@ -155,12 +153,7 @@ pub(crate) fn capture(parts: &Parts, config: &Config) -> Captured {
         record.set_span_id(span_id);
         record.set_trace_flags(flags);
     }
-    Captured {
-        record,
-        client,
-        request_id,
-        trace,
-    }
+    (client, Captured { request_id, trace })
 }
 
 /// Settles a route reported after the record was begun (a [`RouteHook`] inside the

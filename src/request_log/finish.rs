@@ -130,7 +130,6 @@ impl Finisher {
         if let Some(policy) = &self.runtime.config.keep {
             let decision = policy.decide(&record);
             if !decision.keeps() {
-                record.text.recycle();
                 return;
             }
             if let Some(rate) = decision.rate() {
@@ -141,7 +140,8 @@ impl Finisher {
         // gets them when it failed or was slow (`debug_events::attach`).
         super::debug::finish(&self.runtime.config, cell, &mut record);
         // The sink may take the record (a `NonBlocking` formats it on its worker) and
-        // leave an empty one, whose text storage goes back to this thread's pool.
+        // leave an empty one; either stays in the cell, whose text room serves the
+        // cell's next request ([`RecordHandle::begin`]).
         let sink = &self.runtime.sink;
         let record = &mut *record;
         if std::thread::panicking() {
@@ -150,7 +150,6 @@ impl Finisher {
         } else if std::panic::catch_unwind(AssertUnwindSafe(|| sink.emit_owned(record))).is_err() {
             eprintln!("reqlog: the sink panicked while writing a record; the request goes on");
         }
-        record.text.recycle();
     }
 }
 

@@ -87,13 +87,14 @@ where
             let req = Request::from_parts(parts, RequestBody::new(body, None));
             return ResponseFuture::new(self.inner.call(req), None, None, RequestSpan::default());
         }
-        let mut captured = capture(&parts, config);
         let is_grpc = grpc::is_grpc(&parts);
-        if is_grpc {
-            grpc::describe(&mut captured.record, parts.uri.path());
-        }
-        let late_route = captured.record.route().is_none();
-        let handle = RecordHandle::new(captured.record, captured.client);
+        let (handle, (captured, late_route)) = RecordHandle::begin("http.request", |record| {
+            let (client, captured) = capture(record, &parts, config);
+            if is_grpc {
+                grpc::describe(record, parts.uri.path());
+            }
+            (client, (captured, record.route().is_none()))
+        });
         let is_head = parts.method == http::Method::HEAD;
         parts.extensions.insert(handle.clone());
         hand_on_request_id(&mut parts, &captured.request_id, config.request_id_header);
