@@ -3,9 +3,10 @@
 //! sink (one that borrows the record, one that takes it to its worker), and a cell a
 //! handler kept is never reused.
 
+#[path = "support/shared.rs"]
+mod shared;
 mod support;
 
-use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 
 use axum::routing::get;
@@ -13,30 +14,8 @@ use axum::Router;
 use reqlog::sink::{self, MemorySink};
 use reqlog::{RecordHandle, RequestLog};
 use serde_json::Value;
+use shared::Shared;
 use support::*;
-
-/// A writer that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn lines(&self) -> Vec<Value> {
-        let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
 
 /// Handles that handlers kept past their request.
 type Kept = Arc<Mutex<Vec<RecordHandle>>>;

@@ -8,28 +8,9 @@ use std::time::Duration;
 use reqlog::sink::{self, MemorySink, NonBlocking, Overflow, Sink};
 use reqlog::Record;
 
-/// A writer that appends to a shared buffer.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn lines(&self) -> Vec<serde_json::Value> {
-        let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-}
+#[path = "support/shared.rs"]
+mod shared;
+use shared::Shared;
 
 /// A writer that blocks until the gate opens, then appends to a shared buffer.
 #[derive(Clone, Default)]

@@ -4,7 +4,6 @@
 //! `emit`); a panicking format costs one counted line; a handle a handler keeps is
 //! never given to another request.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use proptest::prelude::*;
@@ -12,25 +11,9 @@ use reqlog::format::{Combined, Format, JsonLines, Logfmt, Pretty, Schema};
 use reqlog::sink::{from_fn, NonBlocking, Sink, SinkExt, WriterGuard};
 use reqlog::{Record, RecordHandle, RequestLog};
 
-/// A writer the test reads back.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Shared {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
+#[path = "support/shared.rs"]
+mod shared;
+use shared::Shared;
 
 /// Every format of the crate, by name.
 fn formats() -> Vec<(&'static str, Arc<dyn Format>)> {
