@@ -42,9 +42,12 @@ pub(super) fn is_sqli(v: &[u8]) -> bool {
         };
         (!done || toks[..n].iter().any(starts_ngram)) && anywhere::attack(&v[from..])
     };
-    try_ctx(Ctx::Bare)
-        || (v.contains(&b'\'') && try_ctx(Ctx::Quote(b'\'')))
+    // The contexts are independent: the order only decides how soon an attack is
+    // found. A value with a quote is most often an attack that breaks out of it
+    // (`1' and 1=1 union …`), which the bare context reads as one long string.
+    (v.contains(&b'\'') && try_ctx(Ctx::Quote(b'\'')))
         || (v.contains(&b'"') && try_ctx(Ctx::Quote(b'"')))
+        || try_ctx(Ctx::Bare)
         || split_keywords(v)
 }
 
