@@ -52,8 +52,8 @@
 //!   can name another address or the proxy; the peer address comes from a
 //!   `SocketAddr` in the request extensions or, with the `axum` feature, axum's
 //!   `ConnectInfo<SocketAddr>`.
-//! - **Cheap**: two heap allocations per request on the request path, formatting into
-//!   a reused buffer, and a writer thread that batches many lines per system call.
+//! - **Cheap**: two heap allocations per request on the request path, and the line
+//!   formatted on a writer thread that batches many lines per system call.
 //!
 //! # Modules
 //!
