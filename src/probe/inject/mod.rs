@@ -109,8 +109,8 @@
 //! the SQL lexer skips a string's body). A percent round writes by index into an output
 //! sized to its input, and the text stage's gate is one vectorised reduction. On the
 //! 320-byte, 13-parameter benign query of `benches/probe.rs` the engine runs about
-//! 8,500 instructions (callgrind; 20,300 before this design), on its SQL payload query
-//! about 17,300 (48,700). Figures: see `tests/cost.rs` (`cost_note`).
+//! 8,300 instructions (callgrind; 20,300 before this design), on its SQL payload query
+//! about 16,000 (48,700). Figures: see `tests/cost.rs` (`cost_note`).
 
 /// The bytes the recognisers' gates name, each with a bit of its own in [`CLASS`]
 /// (digits share one: gates only ask for "any digit"). Letters have no bit: no gate
