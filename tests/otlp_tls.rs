@@ -457,17 +457,14 @@ fn a_name_that_does_not_resolve_starts_and_counts() {
         guard.flush(),
         "two failed lookups end within the flush timeout"
     );
-    assert_eq!(
-        (
-            otlp.exported_records(),
-            otlp.lost_records(),
-            otlp.export_errors()
-        ),
-        (0, 3, 2)
-    );
+    // Two attempts per batch (one retry). Usually one batch; two or three when the
+    // exporter took the first records before the rest were queued.
+    let errors = otlp.export_errors();
+    assert_eq!((otlp.exported_records(), otlp.lost_records()), (0, 3));
+    assert!([2, 4, 6].contains(&errors), "{errors} export errors");
     otlp.emit(&Record::event("unresolved.again"));
     assert!(guard.flush());
-    assert_eq!((otlp.lost_records(), otlp.export_errors()), (4, 4));
+    assert_eq!((otlp.lost_records(), otlp.export_errors()), (4, errors + 2));
     assert_eq!(otlp.dropped_records(), 0);
 }
 
