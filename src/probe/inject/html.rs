@@ -344,7 +344,7 @@ fn style_code(a: &[u8]) -> bool {
 
 /// A quote closing an attribute, then an event handler or a style attribute.
 fn attribute_break(v: &[u8]) -> bool {
-    memchr::memchr3_iter(b'"', b'\'', b'`', v).any(|i| {
+    super::any_at(v, b"\"'`", |i| {
         let rest = &v[i + 1..v.len().min(i + 1 + TAG_SPAN)];
         let skip = rest
             .iter()
@@ -434,7 +434,7 @@ const SINKS: &[&[u8]] = &[
 
 /// A JavaScript string break (`'`, `"`) then, past operators, a script sink.
 fn string_break(v: &[u8]) -> bool {
-    memchr::memchr2_iter(b'"', b'\'', v).any(|i| {
+    super::any_at(v, b"\"'", |i| {
         let rest = &v[i + 1..];
         let skip = rest
             .iter()

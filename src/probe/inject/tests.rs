@@ -401,3 +401,62 @@ mod evasions {
         }
     }
 }
+
+#[test]
+fn query_keywords_are_found_anywhere_by_both_searchers() {
+    let packed = Keywords::new(true);
+    let finders = Keywords::new(false);
+    assert!(matches!(finders, Keywords::Finders(_)));
+    let mut cases = vec![
+        ("exec".to_string(), true),
+        ("exe".to_string(), false),
+        ("x union select password from users".to_string(), true),
+        ("how to write a python decorator".to_string(), false),
+        ("selec union".to_string(), true),
+        ("unio selectt".to_string(), true),
+        ("wait for it, declared".to_string(), true),
+        ("waitfo decl".to_string(), false),
+    ];
+    // Every keyword at every offset of a short and a long value (Teddy needs a minimum
+    // length; below it the packed searcher falls back on its own).
+    for w in Keywords::WORDS {
+        let w = std::str::from_utf8(w).unwrap();
+        for pad in [0, 1, 3, 7, 15, 16, 17, 31, 40, 70] {
+            cases.push((format!("{}{w}", "a".repeat(pad)), true));
+            cases.push((format!("{w}{}", "b".repeat(pad)), true));
+            cases.push((format!("{}{}", "c".repeat(pad), &w[1..]), false));
+        }
+    }
+    for (v, want) in cases {
+        assert_eq!(packed.any_in(v.as_bytes()), want, "packed: {v:?}");
+        assert_eq!(finders.any_in(v.as_bytes()), want, "finders: {v:?}");
+        assert_eq!(query_keyword(v.as_bytes()), want, "{v:?}");
+    }
+}
+
+#[test]
+fn any_at_visits_the_same_positions_short_or_long() {
+    for len in [0, 1, 5, SHORT - 1, SHORT, SHORT + 1, 200] {
+        let v: Vec<u8> = (0..len).map(|i| b"a'b\"c`d"[i % 7]).collect();
+        for set in [&b"'"[..], b"'\"", b"'\"`", b"abcd"] {
+            let mut seen = Vec::new();
+            assert!(!any_at(&v, set, |i| {
+                seen.push(i);
+                false
+            }));
+            let want: Vec<usize> = (0..len).filter(|&i| set.contains(&v[i])).collect();
+            assert_eq!(seen, want, "len {len}, set {set:?}");
+            // Stops at the first position `f` accepts.
+            let first = want.first().copied();
+            let mut calls = 0;
+            assert_eq!(
+                any_at(&v, set, |_| {
+                    calls += 1;
+                    true
+                }),
+                first.is_some()
+            );
+            assert_eq!(calls, usize::from(first.is_some()));
+        }
+    }
+}
