@@ -582,7 +582,8 @@ fn classify_seen(v: &[u8], seen: Seen, scope: Scope) -> Option<Rank> {
     if seen.all(set!(b"()")) && ldap::is_ldapi(v) {
         return Some(R_LDAPI);
     }
-    if sql_possible(v, &seen) && sql::is_sqli(v) {
+    if sql_possible(v, &seen) && sql::is_sqli_quoted(v, seen.any(set!(b"'")), seen.any(set!(b"\"")))
+    {
         return Some(R_SQLI);
     }
     if seen.any(set!(b":")) && url::is_ssrf(v) {

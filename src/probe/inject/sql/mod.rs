@@ -28,6 +28,12 @@ use tokenize::{Tok, T_BATCH, T_CASE, T_FILE};
 
 /// Whether a decoded, lower-case value is SQL injection.
 pub(super) fn is_sqli(v: &[u8]) -> bool {
+    is_sqli_quoted(v, v.contains(&b'\''), v.contains(&b'"'))
+}
+
+/// [`is_sqli`] for a value whose quotes the caller knows already (its `Seen` set):
+/// `single` if it holds a `'`, `double` if it holds a `"`.
+pub(super) fn is_sqli_quoted(v: &[u8], single: bool, double: bool) -> bool {
     let mut toks = [Tok::default(); MAX];
     // Each context, then (unless its tokens were the whole value and held nothing the
     // n-grams start with) the n-grams of [`anywhere`] from where it starts.
@@ -45,8 +51,8 @@ pub(super) fn is_sqli(v: &[u8]) -> bool {
     // The contexts are independent: the order only decides how soon an attack is
     // found. A value with a quote is most often an attack that breaks out of it
     // (`1' and 1=1 union …`), which the bare context reads as one long string.
-    (v.contains(&b'\'') && try_ctx(Ctx::Quote(b'\'')))
-        || (v.contains(&b'"') && try_ctx(Ctx::Quote(b'"')))
+    (single && try_ctx(Ctx::Quote(b'\'')))
+        || (double && try_ctx(Ctx::Quote(b'"')))
         || try_ctx(Ctx::Bare)
         || split_keywords(v)
 }

@@ -334,7 +334,9 @@ impl<'a> Lexer<'a> {
         let mut w = &self.s[start..self.i];
         // A logic keyword glued to a number (`1or1=1`, `or1=1`): MySQL reads `1or1` as
         // a name, but no word is spelled so; the probe means `1 or 1=1`.
-        for kw in [&b"or"[..], b"and", b"xor"] {
+        // (Only a word that starts with `o`, `a` or `x` can be one.)
+        let glued = matches!(w.first(), Some(b'o' | b'a' | b'x'));
+        for kw in [&b"or"[..], b"and", b"xor"].into_iter().filter(|_| glued) {
             if let Some(rest) = w.strip_prefix(kw) {
                 if !rest.is_empty() && rest.iter().all(|b| b.is_ascii_digit()) {
                     self.i = start + kw.len();
@@ -366,7 +368,8 @@ impl<'a> Lexer<'a> {
             let call = self.paren_follows(self.i);
             // A plain word that is not called stays `n` whatever its name: the function
             // list is only looked up for the others.
-            if call || w.starts_with(b"@@") || w.contains(&b'.') || w.contains(&b'_') {
+            // One pass for `.` and `_`: two `contains` were two `memchr` calls a word.
+            if call || w.starts_with(b"@@") || w.iter().any(|&b| b == b'.' || b == b'_') {
                 if dangerous(w) {
                     tok.kind = b'F';
                 } else if call {
