@@ -122,35 +122,33 @@ fn function_sink(v: &[u8]) -> bool {
 /// An event handler assigned script outside any tag (`(/* */onclick=alert() )`,
 /// ` onmouseover="document.cookie=1"`): `on…=` at a boundary, then a sink.
 fn handler_assignment(v: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(p) = super::find(&v[i..], b"on") {
-        let at = i + p;
-        i = at + 2;
-        if at > 0 && (v[at - 1].is_ascii_alphanumeric() || v[at - 1] == b'_') {
-            continue;
-        }
-        let name = v[at + 2..]
+    // From each `=` back to the name before it: a handler is a word of letters that
+    // starts with `on`, at least five long, not glued to a digit or `_` before it. (A
+    // search for every `on` stopped at each `union`, `from`, `concat` of a SQL payload.)
+    super::any_at(v, b"=", |eq| {
+        let before = &v[..eq];
+        let end = before.len() - before.iter().rev().take_while(|&&b| is_space(b)).count();
+        let name = before[..end]
             .iter()
+            .rev()
             .take_while(|b| b.is_ascii_alphabetic())
             .count();
-        let r = &v[at + 2 + name..];
-        let r = &r[r.iter().take_while(|&&b| is_space(b)).count()..];
-        if name < 3 || r.first() != Some(&b'=') {
-            continue;
+        let at = end - name;
+        if name < 5 || !before[at..].starts_with(b"on") {
+            return false;
         }
-        let r = &r[1..];
+        if at > 0 && (v[at - 1].is_ascii_alphanumeric() || v[at - 1] == b'_') {
+            return false;
+        }
+        let r = &v[eq + 1..];
         let r = &r[r
             .iter()
             .take_while(|&&b| is_space(b) || matches!(b, b'"' | b'\'' | b'`'))
             .count()..];
-        if SINKS
+        SINKS
             .iter()
             .any(|s| r.starts_with(s) && (s.ends_with(b".") || r.get(s.len()) == Some(&b'(')))
-        {
-            return true;
-        }
-    }
-    false
+    })
 }
 
 /// The whole value is a call of a script sink: `alert(1)`, `prompt(document.cookie);//`.
@@ -442,8 +440,14 @@ fn string_break(v: &[u8]) -> bool {
             .count();
         skip > 0 && {
             let r = &rest[skip..];
+            // The first byte first: most words after a quote start no sink, and each
+            // `starts_with` is a `memcmp` call.
+            let Some(&first) = r.first() else {
+                return false;
+            };
             SINKS.iter().any(|s| {
-                r.starts_with(s)
+                s[0] == first
+                    && r.starts_with(s)
                     && (s.ends_with(b".")
                         || s.ends_with(b"[")
                         || s.ends_with(b"(")

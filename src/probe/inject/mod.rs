@@ -319,20 +319,47 @@ enum Scope {
     Name,
 }
 
-/// The first occurrence of `n` in `h` (a `memchr` for the first byte, then a compare).
+/// The first occurrence of `n` in `h`: a `memchr` for the needle's rarest byte (by
+/// [`RARITY`]), then a compare of the window around it. A search for the first byte
+/// stopped at every `s` of `select … users` on the way to `style`.
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    let (&first, rest) = n.split_first()?;
+    let k = (0..n.len()).min_by_key(|&i| RARITY[usize::from(n[i])])?;
     let last_start = h.len().checked_sub(n.len())?;
     let mut i = 0;
     while i <= last_start {
-        let at = i + memchr::memchr(first, &h[i..=last_start])?;
-        if &h[at + 1..at + n.len()] == rest {
+        // A candidate start `at` has `n[k]` at `at + k`.
+        let at = i + memchr::memchr(n[k], &h[i + k..=last_start + k])?;
+        if &h[at..at + n.len()] == n {
             return Some(at);
         }
         i = at + 1;
     }
     None
 }
+
+/// How common a byte is in a decoded, lower-case value, lower for rarer: punctuation,
+/// digits and upper case, then letters from the least to the most frequent in English
+/// text, then the space.
+static RARITY: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let ranks: [&[u8]; 5] = [
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        b"qxzjkvbywgpf",
+        b"mculdh",
+        b"etaoinsr",
+        b" ",
+    ];
+    let mut r = 0;
+    while r < ranks.len() {
+        let mut i = 0;
+        while i < ranks[r].len() {
+            t[ranks[r][i] as usize] = r as u8 + 1;
+            i += 1;
+        }
+        r += 1;
+    }
+    t
+};
 
 fn contains(h: &[u8], n: &[u8]) -> bool {
     find(h, n).is_some()
@@ -344,6 +371,7 @@ const SHORT: usize = 48;
 
 /// Whether `f` holds at some position of `v` whose byte is in `set` (a few bytes), tried
 /// in order: a plain loop on a short value, `memchr2`/`memchr3` on a long one.
+#[inline(always)]
 fn any_at(v: &[u8], set: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
     if v.len() < SHORT {
         return (0..v.len()).any(|i| set.contains(&v[i]) && f(i));

@@ -460,3 +460,31 @@ fn any_at_visits_the_same_positions_short_or_long() {
         }
     }
 }
+
+mod find_tests {
+    use super::super::find;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn find_is_the_first_occurrence(h in "[a-e ()._y]{0,120}", n in "[a-e ()._y]{0,6}") {
+            let want = if n.is_empty() {
+                None
+            } else {
+                h.as_bytes().windows(n.len()).position(|w| w == n.as_bytes())
+            };
+            prop_assert_eq!(find(h.as_bytes(), n.as_bytes()), want);
+        }
+    }
+
+    #[test]
+    fn find_at_the_edges() {
+        assert_eq!(find(b"style", b"style"), Some(0));
+        assert_eq!(find(b"xstyle", b"style"), Some(1));
+        assert_eq!(find(b"styl", b"style"), None);
+        assert_eq!(find(b"sss style style", b"style"), Some(4));
+        assert_eq!(find(b"", b"x"), None);
+        assert_eq!(find(b"abc", b""), None);
+    }
+}

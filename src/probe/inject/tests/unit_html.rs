@@ -42,3 +42,33 @@ fn text() {
         assert!(!is_xss(s.as_bytes()), "{s}");
     }
 }
+
+#[test]
+fn handler_assignments_read_back_from_the_equals_sign() {
+    // A handler bare in a value (no tag, no quote): `on` plus at least three letters,
+    // spaces allowed around `=`, then a sink.
+    for s in [
+        "onclick=alert(1)",
+        "x onmouseover = alert(1)",
+        "a;onerror=\"alert(1)\"",
+        "x=1 onfocus=document.cookie",
+        "onload=`alert(1)`",
+    ] {
+        assert!(is_xss(s.as_bytes()), "{s}");
+    }
+    for s in [
+        "1onclick=alert(1)",
+        "_onclick=alert(1)",
+        "xonclick=alert(1)",
+        "oner=alert(1)",
+        "on=alert(1)",
+        "union=alert(1)",
+        "onclick=1",
+        "onclick",
+        "x=onclick",
+        "=",
+        "   =alert(1)",
+    ] {
+        assert!(!is_xss(s.as_bytes()), "{s}");
+    }
+}
