@@ -95,19 +95,11 @@ static HEX: [u8; 256] = {
 };
 
 fn has_percent_escape(v: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(p) = v[i..].iter().position(|&c| c == b'%') {
-        let at = i + p;
+    super::any_at(v, b"%", |at| {
         let t = &v[at + 1..];
-        if t.len() >= 2 && hex(t[0]).is_some() && hex(t[1]).is_some() {
-            return true;
-        }
-        if t.len() >= 5 && (t[0] | 0x20) == b'u' && t[1..5].iter().all(|&c| hex(c).is_some()) {
-            return true;
-        }
-        i = at + 1;
-    }
-    false
+        (t.len() >= 2 && hex(t[0]).is_some() && hex(t[1]).is_some())
+            || (t.len() >= 5 && (t[0] | 0x20) == b'u' && t[1..5].iter().all(|&c| hex(c).is_some()))
+    })
 }
 
 /// One percent round; returns whether anything was decoded. `plus`: the first round,

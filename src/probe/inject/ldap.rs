@@ -13,21 +13,12 @@
 use super::{contains, find};
 
 pub(super) fn is_ldapi(v: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(p) = v[i..].iter().position(|&b| b == b'(') {
-        let at = i + p;
+    super::any_at(v, b"(", |at| {
         let r = &v[at + 1..];
-        if matches!(r.first(), Some(b'|' | b'&' | b'!'))
-            && (matches!(r.get(1), None | Some(b'(' | b')')) || assertion(&r[1..]))
-        {
-            return true;
-        }
-        if at > 0 && v[at - 1] == b')' && assertion(r) {
-            return true;
-        }
-        i = at + 1;
-    }
-    false
+        (matches!(r.first(), Some(b'|' | b'&' | b'!'))
+            && (matches!(r.get(1), None | Some(b'(' | b')')) || assertion(&r[1..])))
+            || (at > 0 && v[at - 1] == b')' && assertion(r))
+    })
 }
 
 /// `attr=`, `attr>=`, `attr~=` at the start of `r` (an attribute name, then a filter

@@ -63,7 +63,7 @@ pub(super) fn is_cmdi_seen(v: &[u8], separators: bool, seen: &Seen) -> bool {
         return true;
     }
     if (seen.any(set!(b"<")) && (contains(v, b"<!--#exec") || contains(v, b"<?php")))
-        || (seen.any(set!(b"(")) && code_exec(v))
+        || (seen.any(set!(b"(")) && code_exec(v, seen))
     {
         return true;
     }
@@ -106,7 +106,7 @@ pub(super) fn is_cmdi_seen(v: &[u8], separators: bool, seen: &Seen) -> bool {
 }
 
 /// Code that spawns a process or evaluates code on the server: PHP and friends.
-fn code_exec(v: &[u8]) -> bool {
+fn code_exec(v: &[u8], seen: &Seen) -> bool {
     /// Calls whose argument is a string or a variable (`system('id')`, `eval($_GET[x])`).
     const CALLS: &[&[u8]] = &[
         b"system",
@@ -122,33 +122,41 @@ fn code_exec(v: &[u8]) -> bool {
         b"os.popen",
         b"getruntime().exec",
     ];
-    /// Modules that are enough on their own.
-    const MODULES: &[&[u8]] = &[b"subprocess.", b"child_process"];
+    /// Calls that are enough on their own, without an argument.
+    const PROBES: &[&[u8]] = &[b"phpinfo", b"phpversion"];
     let word_start = |i: usize| i == 0 || !(v[i - 1].is_ascii_alphanumeric() || v[i - 1] == b'_');
-    if contains(v, b"phpinfo()") || contains(v, b"phpversion()") {
-        return true;
-    }
-    let module = MODULES.iter().any(|s| {
+    // Modules that are enough on their own (each looked for only if the value holds its
+    // `.` or `_`).
+    let module = |m: &[u8]| {
         let mut from = 0;
-        while let Some(p) = super::find(&v[from..], s) {
+        while let Some(p) = super::find(&v[from..], m) {
             if word_start(from + p) {
                 return true;
             }
             from += p + 1;
         }
         false
-    });
-    // Each `(` whose argument opens with a quote, `$` or a backtick, after a call name
-    // (one pass over the `(` rather than one search per name).
-    module
-        || memchr::memchr_iter(b'(', v).any(|p| {
-            let r = &v[p + 1..];
-            let r = &r[r.iter().take_while(|&&b| b == b' ').count()..];
-            matches!(r.first(), Some(b'\'' | b'"' | b'$' | b'`'))
-                && CALLS
-                    .iter()
-                    .any(|c| v[..p].ends_with(c) && word_start(p - c.len()))
-        })
+    };
+    if (seen.any(set!(b".")) && module(b"subprocess."))
+        || (seen.any(set!(b"_")) && module(b"child_process"))
+    {
+        return true;
+    }
+    // Each `(`: after `phpinfo` or `phpversion` and closed at once, or after a call name
+    // with an argument that opens with a quote, `$` or a backtick (one pass over the `(`
+    // rather than one search per name).
+    super::any_at(v, b"(", |p| {
+        let before = &v[..p];
+        if v.get(p + 1) == Some(&b')') && PROBES.iter().any(|c| before.ends_with(c)) {
+            return true;
+        }
+        let r = &v[p + 1..];
+        let r = &r[r.iter().take_while(|&&b| b == b' ').count()..];
+        matches!(r.first(), Some(b'\'' | b'"' | b'$' | b'`'))
+            && CALLS
+                .iter()
+                .any(|c| before.ends_with(c) && word_start(p - c.len()))
+    })
 }
 
 /// A command at the very start of the value, or right after a leading separator

@@ -47,3 +47,32 @@ fn text() {
         assert!(!is_cmdi(s.as_bytes(), true), "{s}");
     }
 }
+
+#[test]
+fn code_execution_without_a_shell() {
+    for s in [
+        "phpinfo()",
+        "x=1;phpversion();",
+        "require('child_process').exec('id')",
+        "subprocess.run(['id'])",
+        "import subprocess.popen(x)",
+        "system('id')",
+        "eval($_get[x])",
+        "passthru (`id`)",
+        "runtime.getruntime().exec(\"id\")",
+    ] {
+        assert!(is_cmdi(s.as_bytes(), true), "{s}");
+    }
+    for s in [
+        "phpinfo",
+        "phpinfo (x)",
+        "my_child_process",
+        "asubprocess.call",
+        "ecosystem('x')",
+        "evaluate('x')",
+        "system(x)",
+        "what does phpinfo do",
+    ] {
+        assert!(!is_cmdi(s.as_bytes(), true), "{s}");
+    }
+}
