@@ -105,14 +105,16 @@
 //! table pass for its [`Seen`] set. Each recogniser, and within the markup, command and
 //! NoSQL ones each check, runs only when the value holds the bytes it cannot match
 //! without (compile-time masks); SQL needs a digit, a quote or an operator, or a query
-//! keyword (one packed, vectorised search for all five). Scans for one byte use
-//! `memchr` (two: `memchr2`, as the SQL lexer skips a string's body); a markup check's
-//! walk over the quotes of a value shorter than [`SHORT`] is a plain loop, as `memchr`'s
-//! setup costs more than such a value. A percent round writes by index into an output
+//! keyword (one packed, vectorised search for all five). A check that visits each of
+//! one to three bytes (the quotes, `=`, `(`, `%`) does it with [`any_at`]: `memchr`
+//! on a long value, a plain loop below [`SHORT`] bytes, where `memchr`'s setup costs
+//! more than the value. A fixed substring is found by a `memchr` for its rarest byte
+//! ([`find`]), and a check looks for a substring only when the value holds the
+//! substring's punctuation (its [`Seen`] set). A percent round writes by index into an output
 //! sized to its input, and the text stage's gate is one vectorised reduction. On the
 //! 320-byte, 13-parameter benign query of `benches/probe.rs` the engine runs about
-//! 8,300 instructions (callgrind; 20,300 before this design), on its SQL payload query
-//! about 16,000 (48,700). Figures: see `tests/cost.rs` (`cost_note`).
+//! 7,500 instructions (callgrind; 20,300 before this design), on its SQL payload query
+//! about 13,400 (48,700). Figures: see `tests/cost.rs` (`cost_note`).
 
 /// The bytes the recognisers' gates name, each with a bit of its own in [`CLASS`]
 /// (digits share one: gates only ask for "any digit"). Letters have no bit: no gate
