@@ -365,6 +365,20 @@ mod tests {
         assert!(all(&["x"], "").is_empty());
     }
 
+    /// Every overlapping match by the crate's own iterator, sorted.
+    fn by_the_crate(needles: &[&str], hay: &str) -> Vec<(usize, usize, usize)> {
+        let ac = aho_corasick::AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(needles)
+            .unwrap();
+        let mut v: Vec<_> = ac
+            .find_overlapping_iter(hay)
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
         #[test]
@@ -373,10 +387,7 @@ mod tests {
             hay in "[ab/.]{0,300}",
         ) {
             let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
-            let ac = aho_corasick::AhoCorasick::builder().match_kind(MatchKind::Standard).build(&needles).unwrap();
-            let mut want: Vec<_> = ac.find_overlapping_iter(&hay).map(|m| (m.pattern().as_usize(), m.start(), m.end())).collect();
-            want.sort_unstable();
-            prop_assert_eq!(all(&needles, &hay), want);
+            prop_assert_eq!(all(&needles, &hay), by_the_crate(&needles, &hay));
         }
 
         #[test]
@@ -387,9 +398,7 @@ mod tests {
             // Long needles make the overlap between chains long: a match that straddles
             // a chain boundary must be reported once, by one chain.
             let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
-            let ac = aho_corasick::AhoCorasick::builder().match_kind(MatchKind::Standard).build(&needles).unwrap();
-            let mut want: Vec<_> = ac.find_overlapping_iter(&hay).map(|m| (m.pattern().as_usize(), m.start(), m.end())).collect();
-            want.sort_unstable();
+            let want = by_the_crate(&needles, &hay);
             prop_assert_eq!(all(&needles, &hay), want.clone());
             let dfa = build(&needles, false).unwrap();
             let flat = Flat::new(&dfa).unwrap();
@@ -402,7 +411,7 @@ mod tests {
         #[test]
         fn stops_at_the_first_false(hay in "[ab]{0,600}", stop_after in 1usize..40) {
             let dfa = build(&["ab", "b"], false).unwrap();
-            let total = aho_corasick::AhoCorasick::builder().match_kind(MatchKind::Standard).build(["ab", "b"]).unwrap().find_overlapping_iter(&hay).count();
+            let total = by_the_crate(&["ab", "b"], &hay).len();
             let mut calls = 0;
             for_each_match_until(&dfa, hay.as_bytes(), &mut |_, _, _| {
                 calls += 1;
