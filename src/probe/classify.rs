@@ -213,10 +213,10 @@ impl Classifier {
         // The path forms with every literal, the query with those that can decide
         // something there (matches never span the `\0` between them).
         let query_at = f.query.as_ref().map_or(hay.len(), |q| q.start - hay_start);
-        scan::for_each_match_until(&c.automaton, &hay[..query_at], &mut on_match);
+        scan::for_each_match_until(&c.automaton, &hay[..query_at], None, &mut on_match);
         let stopped = checked.get() > MAX_CHECKED_HITS;
         if let (false, Some((query_dfa, patterns))) = (stopped, &c.query_automaton) {
-            query_dfa.for_each_match_until(&hay[query_at..], &mut |p, s, e| {
+            query_dfa.for_each_match_until(&hay[query_at..], c.query_sep, &mut |p, s, e| {
                 on_match(patterns[p] as usize, s + query_at, e + query_at)
             });
         }
@@ -345,6 +345,26 @@ mod tests {
             c.inner.query_automaton,
             Some((scan::Scanner::Flat(_), _))
         ));
+    }
+
+    #[test]
+    fn the_builtin_query_scan_is_cut_at_ampersands() {
+        // No query literal holds `&` (custom literals are path rules): a long query's
+        // scan chains are cut there without overlaps. A literal with `&` would only
+        // make them overlap again.
+        assert_eq!(Classifier::default().inner.query_sep, Some(b'&'));
+        let custom = ProbeRules::new()
+            .rule(CustomRule::path_contains(Admin, "amp", "/a&b"))
+            .build()
+            .unwrap();
+        assert_eq!(custom.inner.query_sep, Some(b'&'));
+        assert_eq!(cat(&custom, "/x/a&b/y"), Some(Admin));
+        // A payload past the first cut of a long query is still named by its literal.
+        let target = format!(
+            "/x?{}&s=/index/think\\app/invokefunction",
+            "p=1&".repeat(60)
+        );
+        assert!(cat(&Classifier::default(), &target).is_some());
     }
 
     #[test]

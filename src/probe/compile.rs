@@ -23,6 +23,10 @@ pub(super) struct Compiled {
     /// triggers of payload regexes the injection engine decides there) only cost it a
     /// stop per occurrence.
     pub(super) query_automaton: Option<(scan::Scanner, Vec<u32>)>,
+    /// `&` when no query literal holds it: then no match spans a `&`, and a long query
+    /// is cut there for the scan's chains without overlaps (see
+    /// [`scan::for_each_match_until`]).
+    pub(super) query_sep: Option<u8>,
     /// Per automaton pattern, its signatures in `sigs`.
     pub(super) pattern_sigs: Vec<Range<u32>>,
     pub(super) sigs: Vec<Sig>,
@@ -274,6 +278,7 @@ pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
             RuleErrorKind::Automaton(e.to_string()),
         )
     })?;
+    let mut query_sep = None;
     let query_automaton = {
         let relevant: Vec<usize> = (0..c.needles.len())
             .filter(|&i| c.needle_sigs[i].iter().any(query_relevant))
@@ -282,6 +287,7 @@ pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
             None
         } else {
             let needles: Vec<&[u8]> = relevant.iter().map(|&i| &c.needles[i][..]).collect();
+            query_sep = (!needles.iter().any(|n| n.contains(&b'&'))).then_some(b'&');
             let dfa = scan::build(&needles, false).map_err(|e| {
                 RuleError::new("query signatures", RuleErrorKind::Automaton(e.to_string()))
             })?;
@@ -322,6 +328,7 @@ pub(super) fn compile(rules: &ProbeRules) -> Result<Classifier, RuleError> {
     Ok(Classifier::new(Compiled {
         automaton,
         query_automaton,
+        query_sep,
         pattern_sigs,
         sigs,
         rules: c.rules,

@@ -32,11 +32,12 @@ impl Scanner {
     pub(super) fn for_each_match_until(
         &self,
         hay: &[u8],
+        sep: Option<u8>,
         f: &mut dyn FnMut(usize, usize, usize) -> bool,
     ) {
         match self {
-            Scanner::Flat(a) => for_each_match_until(a, hay, f),
-            Scanner::Dfa(a) => for_each_match_until(a, hay, f),
+            Scanner::Flat(a) => for_each_match_until(a, hay, sep, f),
+            Scanner::Dfa(a) => for_each_match_until(a, hay, sep, f),
         }
     }
 
@@ -128,7 +129,7 @@ pub(super) fn for_each_match<A: Steps>(
     hay: &[u8],
     f: &mut dyn FnMut(usize, usize, usize),
 ) {
-    for_each_match_until(dfa, hay, &mut |p, s, e| {
+    for_each_match_until(dfa, hay, None, &mut |p, s, e| {
         f(p, s, e);
         true
     });
@@ -147,12 +148,18 @@ pub(super) fn for_each_match<A: Steps>(
 /// 15 % off the time of `long_benign_query` in `benches/probe.rs`: the per-byte wait, not
 /// the instruction count, bounds the scan.
 ///
+/// `sep`: a byte that no pattern holds, if the caller knows one (a query's `&`). No match
+/// spans it, and the automaton is in its start state after it, so the four parts are
+/// cut at such bytes instead and need no overlap, when the cuts come out balanced
+/// ([`cuts_at`]).
+///
 /// Not inlined, and the callback is dynamic: it runs only on matches, and keeping it out
 /// of the loop lets the loop's state live in registers.
 #[inline(never)]
 pub(super) fn for_each_match_until<A: Steps>(
     dfa: &A,
     hay: &[u8],
+    sep: Option<u8>,
     f: &mut dyn FnMut(usize, usize, usize) -> bool,
 ) {
     let Some(start) = dfa.start() else {
@@ -166,7 +173,10 @@ pub(super) fn for_each_match_until<A: Steps>(
         return;
     }
     if hay.len() >= 4 * overlap + 96 {
-        four(dfa, start, hay, overlap, f);
+        match sep.and_then(|sep| cuts_at(hay, sep, overlap)) {
+            Some(cuts) => four_cut(dfa, start, hay, cuts, f),
+            None => four(dfa, start, hay, overlap, f),
+        }
         return;
     }
     let mid = hay.len() / 2;
@@ -227,6 +237,56 @@ fn four<A: Steps>(
         });
         if stopped {
             return;
+        }
+    }
+}
+
+/// Three separator positions that cut `hay` into four parts, the last one the longest
+/// and shorter than the parts of [`four`] (a quarter plus the overlap): each cut is the
+/// last separator at or before a quarter point, so the last part takes the slack.
+fn cuts_at(hay: &[u8], sep: u8, overlap: usize) -> Option<[usize; 3]> {
+    let len = hay.len();
+    let mut cuts = [0; 3];
+    let mut from = 0;
+    for (k, cut) in cuts.iter_mut().enumerate() {
+        let target = (k + 1) * len / 4;
+        *cut = from + memchr::memrchr(sep, hay.get(from..target)?)?;
+        from = *cut + 1;
+    }
+    let last = len - from;
+    let parts = [cuts[0], cuts[1] - cuts[0] - 1, cuts[2] - cuts[1] - 1];
+    (parts.iter().all(|&p| p <= last) && last < (len + 3 * overlap) / 4).then_some(cuts)
+}
+
+/// Four chains over parts cut at separators (`cuts`, from [`cuts_at`]): each starts in
+/// the start state after its separator and runs as long as the last, the longest; a
+/// chain reads past its own end into the next part (after the separator, so in the
+/// start state again) and reports only the matches that end in its own part.
+fn four_cut<A: Steps>(
+    dfa: &A,
+    start: A::Id,
+    hay: &[u8],
+    cuts: [usize; 3],
+    f: &mut dyn FnMut(usize, usize, usize) -> bool,
+) {
+    let from = [0, cuts[0] + 1, cuts[1] + 1, cuts[2] + 1];
+    let ends = [cuts[0], cuts[1], cuts[2], hay.len()];
+    let n = hay.len() - from[3];
+    let [c0, c1, c2, c3] = from.map(|s| &hay[s..s + n]);
+    let mut s = [start; 4];
+    let mut at = 0;
+    while at < n {
+        let (a, b, c, d, next) = advance4(dfa, s, [c0, c1, c2, c3], at, n);
+        s = [a, b, c, d];
+        at = next;
+        for (k, &sid) in s.iter().enumerate() {
+            if dfa.is_special(sid) {
+                let end = ends[k];
+                let mut own = |p: usize, st: usize, e: usize| e > end || f(p, st, e);
+                if !report(dfa, sid, at, from[k], 0, &mut own) {
+                    return;
+                }
+            }
         }
     }
 }
@@ -409,11 +469,33 @@ mod tests {
         }
 
         #[test]
+        fn parts_cut_at_a_separator(
+            needles in proptest::collection::vec("[ab]{1,3}|[ab/]{8,30}", 1..6),
+            hay in "([ab/]{1,40}&){4,20}[ab/]{0,40}",
+        ) {
+            // No needle holds `&`: the parts are cut there, without overlaps, and every
+            // match is still reported once, by both automata.
+            let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+            let want = by_the_crate(&needles, &hay);
+            let dfa = build(&needles, false).unwrap();
+            let flat = Flat::new(&dfa).unwrap();
+            for scanner in [Scanner::Dfa(dfa), Scanner::Flat(flat)] {
+                let mut got = Vec::new();
+                scanner.for_each_match_until(hay.as_bytes(), Some(b'&'), &mut |p, s, e| {
+                    got.push((p, s, e));
+                    true
+                });
+                got.sort_unstable();
+                prop_assert_eq!(&got, &want);
+            }
+        }
+
+        #[test]
         fn stops_at_the_first_false(hay in "[ab]{0,600}", stop_after in 1usize..40) {
             let dfa = build(&["ab", "b"], false).unwrap();
             let total = by_the_crate(&["ab", "b"], &hay).len();
             let mut calls = 0;
-            for_each_match_until(&dfa, hay.as_bytes(), &mut |_, _, _| {
+            for_each_match_until(&dfa, hay.as_bytes(), None, &mut |_, _, _| {
                 calls += 1;
                 calls < stop_after
             });
