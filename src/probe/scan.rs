@@ -144,9 +144,9 @@ pub(super) fn for_each_match<A: Steps>(
 /// query) as four quarters: independent chains keep the processor busy while each waits
 /// on its load. Each part after the first starts `max_pattern_len - 1` bytes early so
 /// that it sees every match that ends in it whole, and reports only those. Four chains
-/// read about 5 % more bytes than two (three overlaps instead of one) but took about
-/// 15 % off the time of `long_benign_query` in `benches/probe.rs`: the per-byte wait, not
-/// the instruction count, bounds the scan.
+/// with overlaps read about 5 % more bytes than two (three overlaps instead of one) but
+/// took about 15 % off the time of `long_benign_query` in `benches/probe.rs`: the
+/// per-byte wait, not the instruction count, bounds the scan.
 ///
 /// `sep`: a byte that no pattern holds, if the caller knows one (a query's `&`). No match
 /// spans it, and the automaton is in its start state after it, so the four parts are
