@@ -439,6 +439,21 @@ mod tests {
         v
     }
 
+    /// Every match by the crate's DFA and by its flat copy, each sorted.
+    fn by_both(needles: &[&str], hay: &str, sep: Option<u8>) -> [Vec<(usize, usize, usize)>; 2] {
+        let dfa = build(needles, false).unwrap();
+        let flat = Flat::new(&dfa).unwrap();
+        [Scanner::Dfa(dfa), Scanner::Flat(flat)].map(|scanner| {
+            let mut got = Vec::new();
+            scanner.for_each_match_until(hay.as_bytes(), sep, &mut |p, s, e| {
+                got.push((p, s, e));
+                true
+            });
+            got.sort_unstable();
+            got
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
         #[test]
@@ -453,39 +468,15 @@ mod tests {
         #[test]
         fn long_needles_across_four_chains(
             needles in proptest::collection::vec("[ab]{1,3}|[ab/]{8,30}", 1..6),
-            hay in "[ab/]{100,700}",
+            hay in "([ab/]{1,40}&){4,20}[ab/]{0,40}",
+            cut in any::<bool>(),
         ) {
             // Long needles make the overlap between chains long: a match that straddles
-            // a chain boundary must be reported once, by one chain.
+            // a chain boundary must be reported once, by one chain. No needle holds `&`:
+            // with `cut`, the parts are cut there instead, without overlaps.
             let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
             let want = by_the_crate(&needles, &hay);
-            prop_assert_eq!(all(&needles, &hay), want.clone());
-            let dfa = build(&needles, false).unwrap();
-            let flat = Flat::new(&dfa).unwrap();
-            let mut got = Vec::new();
-            for_each_match(&flat, hay.as_bytes(), &mut |p, s, e| got.push((p, s, e)));
-            got.sort_unstable();
-            prop_assert_eq!(got, want);
-        }
-
-        #[test]
-        fn parts_cut_at_a_separator(
-            needles in proptest::collection::vec("[ab]{1,3}|[ab/]{8,30}", 1..6),
-            hay in "([ab/]{1,40}&){4,20}[ab/]{0,40}",
-        ) {
-            // No needle holds `&`: the parts are cut there, without overlaps, and every
-            // match is still reported once, by both automata.
-            let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
-            let want = by_the_crate(&needles, &hay);
-            let dfa = build(&needles, false).unwrap();
-            let flat = Flat::new(&dfa).unwrap();
-            for scanner in [Scanner::Dfa(dfa), Scanner::Flat(flat)] {
-                let mut got = Vec::new();
-                scanner.for_each_match_until(hay.as_bytes(), Some(b'&'), &mut |p, s, e| {
-                    got.push((p, s, e));
-                    true
-                });
-                got.sort_unstable();
+            for got in by_both(&needles, &hay, cut.then_some(b'&')) {
                 prop_assert_eq!(&got, &want);
             }
         }
