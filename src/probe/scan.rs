@@ -173,10 +173,17 @@ pub(super) fn for_each_match_until<A: Steps>(
         return;
     }
     if hay.len() >= 4 * overlap + 96 {
-        match sep.and_then(|sep| cuts_at(hay, sep, overlap)) {
-            Some(cuts) => four_cut(dfa, start, hay, cuts, f),
-            None => four(dfa, start, hay, overlap, f),
-        }
+        let (from, bounds) = match sep.and_then(|sep| cuts_at(hay, sep, overlap)) {
+            Some(cuts) => ([0, cuts[0] + 1, cuts[1] + 1, cuts[2] + 1], cuts),
+            None => {
+                // Quarters, each after the first starting `overlap` bytes before its
+                // part, so that it sees every match that ends in its part whole.
+                let step = (hay.len() - overlap) / 4;
+                let part = |k: usize| k * step + overlap;
+                ([0, step, 2 * step, 3 * step], [part(1), part(2), part(3)])
+            }
+        };
+        four(dfa, start, hay, from, bounds, f);
         return;
     }
     let mid = hay.len() / 2;
@@ -198,51 +205,8 @@ pub(super) fn for_each_match_until<A: Steps>(
     scan(dfa, sb, b, a.len(), b_from, f);
 }
 
-/// Four chains of equal length (the last one up to three bytes shorter), each starting
-/// `overlap` bytes before the previous one ends and reporting only the matches that end
-/// past it: stepped together over the last one's length, then each finishes its own
-/// last bytes.
-fn four<A: Steps>(
-    dfa: &A,
-    start: A::Id,
-    hay: &[u8],
-    overlap: usize,
-    f: &mut dyn FnMut(usize, usize, usize) -> bool,
-) {
-    let len = (hay.len() + 3 * overlap).div_ceil(4);
-    let step = len - overlap;
-    let from = [0, step, 2 * step, 3 * step];
-    let chunk = |c: usize| &hay[from[c]..(from[c] + len).min(hay.len())];
-    let chunks = [chunk(0), chunk(1), chunk(2), chunk(3)];
-    let min_end = |c: usize| if c == 0 { 0 } else { from[c] + overlap };
-    let mut s = [start; 4];
-    let mut at = 0;
-    let n = chunks[3].len();
-    while at < n {
-        let [c0, c1, c2, c3] = chunks;
-        let (a, b, c, d, next) = advance4(dfa, s, [c0, c1, c2, c3], at, n);
-        s = [a, b, c, d];
-        at = next;
-        for (k, &sid) in s.iter().enumerate() {
-            if dfa.is_special(sid) && !report(dfa, sid, at, from[k], min_end(k), f) {
-                return;
-            }
-        }
-    }
-    for k in 0..3 {
-        let mut stopped = false;
-        scan(dfa, s[k], chunks[k], n, from[k], &mut |p, st, e| {
-            stopped = !(e <= min_end(k) || f(p, st, e));
-            !stopped
-        });
-        if stopped {
-            return;
-        }
-    }
-}
-
 /// Three separator positions that cut `hay` into four parts, the last one the longest
-/// and shorter than the parts of [`four`] (a quarter plus the overlap): each cut is the
+/// and shorter than overlapping quarters (a quarter plus the overlap): each cut is the
 /// last separator at or before a quarter point, so the last part takes the slack.
 fn cuts_at(hay: &[u8], sep: u8, overlap: usize) -> Option<[usize; 3]> {
     let len = hay.len();
@@ -258,32 +222,35 @@ fn cuts_at(hay: &[u8], sep: u8, overlap: usize) -> Option<[usize; 3]> {
     (parts.iter().all(|&p| p <= last) && last < (len + 3 * overlap) / 4).then_some(cuts)
 }
 
-/// Four chains over parts cut at separators (`cuts`, from [`cuts_at`]): each starts in
-/// the start state after its separator and runs as long as the last, the longest; a
-/// chain reads past its own end into the next part (after the separator, so in the
-/// start state again) and reports only the matches that end in its own part.
-fn four_cut<A: Steps>(
+/// Four chains stepped together. Chain `k` starts in the start state at `from[k]` and
+/// reads as many bytes as the last one (to the end of `hay`), which is at least to the
+/// end of its own part; it reports only the matches that end in its part, after
+/// `bounds[k - 1]` (or 0) and up to `bounds[k]` (or the end). The caller picks `from`
+/// so that a chain sees every match that ends in its part whole: `overlap` bytes early,
+/// or right after a separator no pattern holds.
+fn four<A: Steps>(
     dfa: &A,
     start: A::Id,
     hay: &[u8],
-    cuts: [usize; 3],
+    from: [usize; 4],
+    bounds: [usize; 3],
     f: &mut dyn FnMut(usize, usize, usize) -> bool,
 ) {
-    let from = [0, cuts[0] + 1, cuts[1] + 1, cuts[2] + 1];
-    let ends = [cuts[0], cuts[1], cuts[2], hay.len()];
+    let lo = [0, bounds[0], bounds[1], bounds[2]];
+    let hi = [bounds[0], bounds[1], bounds[2], hay.len()];
     let n = hay.len() - from[3];
-    let [c0, c1, c2, c3] = from.map(|s| &hay[s..s + n]);
+    debug_assert!((0..3).all(|k| from[k] + n >= hi[k]));
+    let parts = from.map(|s| &hay[s..s + n]);
     let mut s = [start; 4];
     let mut at = 0;
     while at < n {
-        let (a, b, c, d, next) = advance4(dfa, s, [c0, c1, c2, c3], at, n);
+        let (a, b, c, d, next) = advance4(dfa, s, parts, at, n);
         s = [a, b, c, d];
         at = next;
         for (k, &sid) in s.iter().enumerate() {
             if dfa.is_special(sid) {
-                let end = ends[k];
-                let mut own = |p: usize, st: usize, e: usize| e > end || f(p, st, e);
-                if !report(dfa, sid, at, from[k], 0, &mut own) {
+                let mut own = |p: usize, st: usize, e: usize| e > hi[k] || f(p, st, e);
+                if !report(dfa, sid, at, from[k], lo[k], &mut own) {
                     return;
                 }
             }

@@ -36,7 +36,9 @@ pub(super) fn base64_markup(v: &[u8]) -> bool {
             && v[i..i + 16].iter().all(|&c| base64_byte(c))
     };
     let starts = &v[..=last];
-    if memchr::memchr_iter(b'p', starts).any(|i| matches!(v[i + 1], b'h' | b'g') && head_at(i)) {
+    if super::any_at(starts, b"p", |i| {
+        matches!(v[i + 1], b'h' | b'g') && head_at(i)
+    }) {
         return true;
     }
     static AMF2: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();

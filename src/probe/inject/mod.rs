@@ -375,13 +375,11 @@ const SHORT: usize = 48;
 /// in order: a plain loop on a short value, `memchr2`/`memchr3` on a long one.
 #[inline(always)]
 fn any_at(v: &[u8], set: &[u8], mut f: impl FnMut(usize) -> bool) -> bool {
-    if v.len() < SHORT {
-        return (0..v.len()).any(|i| set.contains(&v[i]) && f(i));
-    }
+    let long = v.len() >= SHORT;
     match *set {
-        [a] => memchr::memchr_iter(a, v).any(f),
-        [a, b] => memchr::memchr2_iter(a, b, v).any(f),
-        [a, b, c] => memchr::memchr3_iter(a, b, c, v).any(f),
+        [a] if long => memchr::memchr_iter(a, v).any(f),
+        [a, b] if long => memchr::memchr2_iter(a, b, v).any(f),
+        [a, b, c] if long => memchr::memchr3_iter(a, b, c, v).any(f),
         _ => (0..v.len()).any(|i| set.contains(&v[i]) && f(i)),
     }
 }

@@ -47,7 +47,7 @@ pub(super) fn is_nosqli(v: &[u8]) -> bool {
 
 /// [`is_nosqli`] with the value's [`Seen`] (each check needs its own punctuation).
 pub(super) fn is_nosqli_seen(v: &[u8], seen: &Seen) -> bool {
-    if seen.any(set!(b"$")) && memchr::memchr_iter(b'$', v).any(|i| operator_at(v, i)) {
+    if seen.any(set!(b"$")) && super::any_at(v, b"$", |i| operator_at(v, i)) {
         return true;
     }
     js_where(v, seen)
