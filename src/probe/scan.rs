@@ -194,10 +194,10 @@ pub(super) fn for_each_match_until<A: Steps>(
     // `a` is the shorter: step both over its length, then finish `b` alone.
     while at < a.len() {
         (sa, sb, at) = advance2(dfa, sa, a, sb, b, at);
-        if dfa.is_special(sa) && !report(dfa, sa, at, 0, 0, f) {
+        if dfa.is_special(sa) && !report(dfa, sa, at, 0, 0..usize::MAX, f) {
             return;
         }
-        if dfa.is_special(sb) && !report(dfa, sb, at, b_from, mid, f) {
+        if dfa.is_special(sb) && !report(dfa, sb, at, b_from, mid..usize::MAX, f) {
             return;
         }
     }
@@ -248,11 +248,8 @@ fn four<A: Steps>(
         s = [a, b, c, d];
         at = next;
         for (k, &sid) in s.iter().enumerate() {
-            if dfa.is_special(sid) {
-                let mut own = |p: usize, st: usize, e: usize| e > hi[k] || f(p, st, e);
-                if !report(dfa, sid, at, from[k], lo[k], &mut own) {
-                    return;
-                }
+            if dfa.is_special(sid) && !report(dfa, sid, at, from[k], lo[k]..hi[k], f) {
+                return;
             }
         }
     }
@@ -296,25 +293,26 @@ fn scan<A: Steps>(
         if !dfa.is_special(sid) {
             break; // end of the haystack
         }
-        if !report(dfa, sid, at, offset, 0, f) {
+        if !report(dfa, sid, at, offset, 0..usize::MAX, f) {
             return;
         }
     }
 }
 
 /// Reports the matches of the special state `sid` reached after `hay[..end]`, shifted by
-/// `offset`, keeping those that end after `min_end`; `false` when `f` asked to stop.
+/// `offset`, if they end in `keep` (after its start, up to and including its end: all
+/// of a state's matches end at the same byte); `false` when `f` asked to stop.
 #[inline]
 fn report<A: Steps>(
     dfa: &A,
     sid: A::Id,
     end: usize,
     offset: usize,
-    min_end: usize,
+    keep: std::ops::Range<usize>,
     f: &mut dyn FnMut(usize, usize, usize) -> bool,
 ) -> bool {
     let end = end + offset;
-    if end <= min_end {
+    if end <= keep.start || end > keep.end {
         return true;
     }
     dfa.each_match(sid, &mut |pid, len| f(pid, end - len, end))
