@@ -58,8 +58,11 @@
 //!   messages of a batch in one write.
 //!
 //! [`finish`](SyslogBuilder::finish) connects once, so a wrong address is an error at
-//! start-up. Later, a send that fails reconnects and retries once: a restarted daemon
-//! (new socket, closed TCP connection) loses nothing. If the daemon stays away, batches
+//! start-up. Later, a send that fails reconnects and retries once, and a TCP connection
+//! the daemon closed is found before the next write: a restarted daemon (new socket,
+//! closed TCP connection) loses nothing, but for lines written in the instant between
+//! its close and the close reaching this host's socket (TCP syslog has no
+//! acknowledgements). If the daemon stays away, batches
 //! fail fast while reconnection is retried with a backoff (100 ms doubling to 5 s);
 //! their lines are counted by [`NonBlocking::lost_lines`] and reported on stderr. Every
 //! wait — connecting (2 s), a stalled socket (5 s) — is on the worker thread; a full
